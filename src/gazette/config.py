@@ -1,0 +1,188 @@
+"""One validated settings object.
+
+Precedence, lowest first: built-in defaults < TOML file named by
+``GAZETTE_CONFIG`` < ``GAZETTE_*`` environment variables < CLI flags (passed to
+:func:`load_settings` as overrides). Every field is documented in
+``docs/configuration.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+WEAK_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "insecure", "gazette"})
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class ConfigError(Exception):
+    """A setting is missing, malformed or unsafe; the message says which and how to fix it."""
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML file named by GAZETTE_CONFIG (keys are field names, without the prefix)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self._data = _read_toml(os.environ.get("GAZETTE_CONFIG"))
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in self._data.items() if key in self.settings_cls.model_fields}
+
+
+def _read_toml(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"GAZETTE_CONFIG names {path}, which does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"GAZETTE_CONFIG file {path} is not valid TOML: {exc}") from None
+    section = data.get("gazette", data)
+    return {str(key).lower(): value for key, value in section.items()}
+
+
+class Settings(BaseSettings):
+    """Gazette's settings. Field docs are the user-facing documentation."""
+
+    model_config = SettingsConfigDict(env_prefix="GAZETTE_", extra="ignore", validate_default=True)
+
+    env: Environment = Field(Environment.DEVELOPMENT, description="development or production")
+    data_dir: Path = Field(Path("data"), description="Directory for the SQLite database and secrets")
+    database_url: str = Field("", description="SQLAlchemy URL; default sqlite in data_dir")
+    secret_key: str = Field("", description="Signs sessions and tokens; generated on first run")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in links and feeds")
+    fetch_allow: list[str] = Field(
+        default_factory=list, description="host:port pairs allowed despite being private"
+    )
+    retention_days: int = Field(0, ge=0, description="Purge unstarred articles older than this; 0 keeps all")
+    log_level: str = Field("INFO", description="Python logging level")
+    log_format: LogFormat = Field(LogFormat.TEXT, description="text or json")
+    secure_cookies: bool = Field(False, description="Mark session cookies Secure (required in production)")
+    poll_concurrency: int = Field(16, ge=1, le=256, description="Feeds fetched at once by the scheduler")
+    fetch_timeout: float = Field(
+        30.0, gt=0, description="Total deadline for one outbound request, in seconds"
+    )
+    user_agent: str = Field(
+        "Gazette/0.1 (+https://github.com/gazette-news/gazette)", description="User-Agent"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _check_allow(cls, value: list[str]) -> list[str]:
+        for pair in value:
+            host, sep, port = pair.rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"fetch_allow entry {pair!r} must be an exact host:port pair")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(f"base_url {value!r} must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"log_level {value!r} is not a logging level")
+        return level
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        if self.secret_key.lower() in WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"production needs GAZETTE_SECRET_KEY of at least {MIN_SECRET_LENGTH} random characters"
+            )
+        if not self.secure_cookies or not self.base_url.startswith("https://"):
+            raise ValueError("production needs an https GAZETTE_BASE_URL and GAZETTE_SECURE_COOKIES=true")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'gazette.db'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; CLI flags arrive as ``overrides`` (None values are ignored)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        settings = Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    if not settings.secret_key:
+        settings.secret_key = stored_secret_key(settings.data_dir)
+    return settings
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "settings"
+    return f"invalid setting {where}: {error['msg']}"
+
+
+def stored_secret_key(data_dir: Path) -> str:
+    """The secret generated on first run and kept in the data directory (mode 0600)."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key)
+    except PermissionError:
+        raise ConfigError(
+            f"data directory {data_dir} is not writable; set GAZETTE_DATA_DIR to a writable directory"
+        ) from None
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    return key

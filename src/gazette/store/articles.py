@@ -1,0 +1,304 @@
+"""Articles, the feed entries that point at them, raw pages, and full-text search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, column, delete, func, insert, literal_column, or_, select, table, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from gazette.models import Article, SearchHit
+from gazette.store.db import explain_errors
+from gazette.store.schema import article_pages, article_states, articles, feed_entries, sources
+from gazette.store.search import MARK_END, MARK_START, Query, fts5_match, parse_query, tsquery_parts
+from gazette.store.util import chunks, utcnow
+
+BATCH = 500
+ARTICLE_FIELDS = (
+    "url",
+    "canonical_url",
+    "source_id",
+    "feed_id",
+    "guid",
+    "title",
+    "author",
+    "published",
+    "updated",
+    "fetched",
+    "language",
+    "summary",
+    "text",
+    "html",
+    "image",
+    "content_hash",
+    "partial",
+    "needs_page",
+    "extracted",
+    "story_id",
+)
+
+
+@dataclass(slots=True)
+class SaveResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_ids: tuple[int, ...] = ()
+    page_ids: tuple[int, ...] = ()
+    """Ids of new articles that need their page fetched."""
+
+
+def article_from_row(row: Any) -> Article:
+    return Article(id=row.id, **{name: getattr(row, name) for name in ARTICLE_FIELDS})
+
+
+def _values(article: Article) -> dict[str, Any]:
+    return {name: getattr(article, name) for name in ARTICLE_FIELDS}
+
+
+class ArticleStore:
+    engine: Engine
+
+    def save_entries(self, feed_id: int, entries: list[tuple[str, Article]]) -> SaveResult:
+        """Store a feed's entries, keyed by entry key within the feed and unique by canonical URL.
+
+        Runs in batches of short transactions so a 10,000-entry feed neither
+        holds a long write lock nor builds one huge statement.
+        """
+        result = SaveResult()
+        new_ids: list[int] = []
+        page_ids: list[int] = []
+        for batch in chunks(entries, BATCH):
+            with explain_errors(self.engine), self.engine.begin() as conn:
+                self._save_batch(conn, feed_id, batch, result, new_ids, page_ids)
+        result.new_ids, result.page_ids = tuple(new_ids), tuple(page_ids)
+        return result
+
+    def _save_batch(
+        self,
+        conn: Connection,
+        feed_id: int,
+        batch: Any,
+        result: SaveResult,
+        new_ids: list[int],
+        page_ids: list[int],
+    ) -> None:
+        keys = [key for key, _ in batch]
+        known = dict(
+            conn.execute(
+                select(feed_entries.c.entry_key, feed_entries.c.article_id).where(
+                    feed_entries.c.feed_id == feed_id, feed_entries.c.entry_key.in_(keys)
+                )
+            ).all()
+        )
+        urls = [article.canonical_url for key, article in batch if key not in known]
+        by_url = dict(
+            conn.execute(
+                select(articles.c.canonical_url, articles.c.id).where(articles.c.canonical_url.in_(urls))
+            ).all()
+        )
+        hashes = dict(
+            conn.execute(
+                select(articles.c.id, articles.c.content_hash).where(articles.c.id.in_(list(known.values())))
+            ).all()
+        )
+        links: list[dict[str, Any]] = []
+        for key, article in batch:
+            article_id = known.get(key)
+            if article_id is not None:
+                if hashes.get(article_id) != article.content_hash:
+                    self._update_from_feed(conn, article_id, article)
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+                continue
+            article_id = by_url.get(article.canonical_url)
+            if article_id is None:
+                inserted = conn.execute(insert(articles).values(**_values(article))).inserted_primary_key
+                assert inserted is not None
+                article_id = int(inserted[0])
+                by_url[article.canonical_url] = article_id
+                new_ids.append(article_id)
+                if article.needs_page:
+                    page_ids.append(article_id)
+                result.new += 1
+            else:
+                result.unchanged += 1
+            known[key] = article_id
+            links.append({"feed_id": feed_id, "entry_key": key, "article_id": article_id})
+        if links:
+            conn.execute(insert(feed_entries), links)
+
+    def _update_from_feed(self, conn: Connection, article_id: int, article: Article) -> None:
+        """Refresh what the feed owns; text from an extracted page is kept."""
+        values: dict[str, Any] = {
+            "title": article.title,
+            "author": article.author,
+            "updated": article.updated,
+            "summary": article.summary,
+            "content_hash": article.content_hash,
+            "image": article.image,
+        }
+        conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == article_id, articles.c.extracted.is_(False))
+            .values(text=article.text, html=article.html)
+        )
+
+    def get_article(self, article_id: int) -> Article | None:
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+        return article_from_row(row) if row else None
+
+    def recent_articles(
+        self, limit: int = 50, offset: int = 0, source_id: int | None = None
+    ) -> list[Article]:
+        order = func.coalesce(articles.c.published, articles.c.fetched).desc()
+        query = select(articles).order_by(order, articles.c.id.desc()).limit(limit).offset(offset)
+        if source_id is not None:
+            query = query.where(articles.c.source_id == source_id)
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return [article_from_row(r) for r in conn.execute(query)]
+
+    def articles_needing_page(self, limit: int = 100) -> list[Article]:
+        query = select(articles).where(articles.c.needs_page.is_(True)).order_by(articles.c.id).limit(limit)
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return [article_from_row(r) for r in conn.execute(query)]
+
+    def save_page(self, article_id: int, raw_html: str, final_url: str | None) -> None:
+        """Keep a fetched article page and take the article off the page queue."""
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            conn.execute(delete(article_pages).where(article_pages.c.article_id == article_id))
+            conn.execute(
+                insert(article_pages).values(
+                    article_id=article_id, raw_html=raw_html, final_url=final_url, fetched=utcnow()
+                )
+            )
+            conn.execute(update(articles).where(articles.c.id == article_id).values(needs_page=False))
+
+    def page_html(self, article_id: int) -> str | None:
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return conn.execute(
+                select(article_pages.c.raw_html).where(article_pages.c.article_id == article_id)
+            ).scalar()
+
+    def give_up_page(self, article_id: int) -> None:
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            conn.execute(update(articles).where(articles.c.id == article_id).values(needs_page=False))
+
+    def save_article(self, article: Article) -> None:
+        assert article.id is not None
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            conn.execute(update(articles).where(articles.c.id == article.id).values(**_values(article)))
+
+    def purge_articles(self, older_than_days: int, now: datetime | None = None) -> int:
+        """Delete articles older than the retention period that no user starred."""
+        cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+        starred = select(article_states.c.article_id).where(article_states.c.starred.is_(True))
+        when = func.coalesce(articles.c.published, articles.c.fetched)
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            result = conn.execute(delete(articles).where(when < cutoff, articles.c.id.not_in(starred)))
+            return result.rowcount or 0
+
+    def search(self, query_text: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        """Ranked full-text hits with highlighted snippets (see ``store.search`` for the syntax)."""
+        query = parse_query(query_text)
+        if query.is_empty:
+            return []
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                rows = _search_sqlite(conn, query, limit, offset)
+            else:
+                rows = _search_postgres(conn, query, limit, offset)
+        return [
+            SearchHit(
+                article_id=row.id,
+                title=row.title,
+                snippet=row.snippet or "",
+                source_name=row.source_name,
+                published=row.published,
+                rank=float(row.rank),
+            )
+            for row in rows
+        ]
+
+
+def _source_filter(query: Query) -> Any:
+    if not query.sources:
+        return None
+    clauses = []
+    for name in query.sources:
+        pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(func.lower(sources.c.name).like(pattern, escape="\\"))
+        clauses.append(func.lower(sources.c.key).like(pattern, escape="\\"))
+    return or_(*clauses)
+
+
+def _search_sqlite(conn: Connection, query: Query, limit: int, offset: int) -> list[Any]:
+    fts = table("article_fts", column("rowid"))
+    rank: ColumnElement[Any] = literal_column("bm25(article_fts, 10.0, 1.0)")
+    snippet = func.snippet(literal_column("article_fts"), -1, MARK_START, MARK_END, "…", 24)
+    statement = (
+        select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.published,
+            sources.c.name.label("source_name"),
+            snippet.label("snippet"),
+            rank.label("rank"),
+        )
+        .select_from(fts)
+        .join(articles, articles.c.id == fts.c.rowid)
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .where(literal_column("article_fts").op("MATCH")(fts5_match(query)))
+        .order_by(rank, articles.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    where = _source_filter(query)
+    if where is not None:
+        statement = statement.where(where)
+    return list(conn.execute(statement))
+
+
+def _search_postgres(conn: Connection, query: Query, limit: int, offset: int) -> list[Any]:
+    include, exclude = tsquery_parts(query)
+    parts = [func.phraseto_tsquery("english", phrase) for phrase in include]
+    parts += [func.tsquery_not(func.phraseto_tsquery("english", phrase)) for phrase in exclude]
+    tsquery = parts[0]
+    for part in parts[1:]:
+        tsquery = func.tsquery_and(tsquery, part)
+    search_col: ColumnElement[Any] = literal_column("articles.search")
+    rank = func.ts_rank_cd(search_col, tsquery)
+    ranked = (
+        select(articles.c.id, rank.label("rank"))
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .where(search_col.op("@@")(tsquery))
+        .order_by(rank.desc(), articles.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    where = _source_filter(query)
+    if where is not None:
+        ranked = ranked.where(where)
+    top = ranked.subquery()
+    options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
+    headline = func.ts_headline("english", articles.c.text, tsquery, options)
+    statement = (
+        select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.published,
+            sources.c.name.label("source_name"),
+            headline.label("snippet"),
+            top.c.rank,
+        )
+        .join(top, top.c.id == articles.c.id)
+        .outerjoin(sources, sources.c.id == articles.c.source_id)
+        .order_by(top.c.rank.desc(), articles.c.id)
+    )
+    return list(conn.execute(statement))

@@ -13,11 +13,17 @@ import secrets
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 WEAK_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "insecure", "gazette"})
 MIN_SECRET_LENGTH = 32
@@ -75,7 +81,7 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; default sqlite in data_dir")
     secret_key: str = Field("", description="Signs sessions and tokens; generated on first run")
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in links and feeds")
-    fetch_allow: list[str] = Field(
+    fetch_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="host:port pairs allowed despite being private"
     )
     retention_days: int = Field(0, ge=0, description="Purge unstarred articles older than this; 0 keeps all")
@@ -157,9 +163,16 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**given)
     except ValidationError as exc:
         raise ConfigError(_first_error(exc)) from None
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
+    return settings
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """The configured secret, or the one generated on first run and kept in the data directory."""
     if not settings.secret_key:
         settings.secret_key = stored_secret_key(settings.data_dir)
-    return settings
+    return settings.secret_key
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -179,10 +192,10 @@ def stored_secret_key(data_dir: Path) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(key)
-    except PermissionError:
-        raise ConfigError(
-            f"data directory {data_dir} is not writable; set GAZETTE_DATA_DIR to a writable directory"
-        ) from None
     except FileExistsError:
         return path.read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"data directory {data_dir} is not writable ({exc.strerror}); set GAZETTE_DATA_DIR elsewhere"
+        ) from None
     return key

@@ -212,3 +212,42 @@ def test_stats_counts_every_table(store: Store) -> None:
     seeded(store)
     counts = store.stats()
     assert (counts.sources, counts.feeds, counts.articles) == (1, 1, 0)
+
+
+def test_enrichment_entities_and_quotes(store: Store) -> None:
+    from gazette.models import Quote, QuoteKind
+    from gazette.store import EntityMention
+
+    source, feed = seeded(store)
+    assert feed.id is not None
+    ids = store.save_entries(
+        feed.id, [(str(i), make_article(i, f"T{i}", "Putin spoke.", source_id=source.id)) for i in (1, 2)]
+    ).new_ids
+    assert store.articles_to_enrich(version=1) == list(ids)
+    putin = EntityMention("vladimir putin", "Vladimir Putin", "PERSON", 2)
+    kremlin = EntityMention("kremlin", "Kremlin", "ORG")
+    quote = Quote(
+        article_id=ids[0],
+        text="We won",
+        start=0,
+        end=6,
+        kind=QuoteKind.DIRECT,
+        speaker="Vladimir Putin",
+        speaker_span=(10, 15),
+        cue="said",
+    )
+    store.save_enrichment(ids[0], 1, {"keywords": ["putin"]}, b"\x00\x01", [putin, kremlin], [quote])
+    store.save_enrichment(ids[1], 1, {}, None, [putin])
+    assert store.articles_to_enrich(version=1) == []
+    assert store.articles_to_enrich(version=2) == list(ids)
+    stored = store.enrichment(ids[0])
+    assert stored is not None and stored.data == {"keywords": ["putin"]} and stored.vector == b"\x00\x01"
+    assert [e.name for e in store.article_entities(ids[0])] == ["Vladimir Putin", "Kremlin"]
+    assert store.stats().entities == 2
+    quotes = store.article_quotes(ids[0])
+    assert len(quotes) == 1 and quotes[0].speaker_span == (10, 15) and quotes[0].kind is QuoteKind.DIRECT
+    store.save_enrichment(ids[0], 1, {}, None, [kremlin], [])
+    assert store.article_quotes(ids[0]) == []
+    assert store.stats().quotes == 0
+    store.mark_enrichment_error(ids[1], 1, "model failed")
+    assert store.enrichment_failures() == 1

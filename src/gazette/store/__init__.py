@@ -21,9 +21,18 @@ from gazette.store.db import (
     migrate,
     safe_url,
 )
+from gazette.store.enrichment import EnrichmentStore, EntityMention, StoredEnrichment
 from gazette.store.feeds import FeedStore
 
-__all__ = ["SaveResult", "Store", "StoreError", "UnmigratedDatabase", "open_store"]
+__all__ = [
+    "EntityMention",
+    "SaveResult",
+    "Store",
+    "StoreError",
+    "StoredEnrichment",
+    "UnmigratedDatabase",
+    "open_store",
+]
 
 COUNTED = {
     "sources": schema.sources,
@@ -37,7 +46,7 @@ COUNTED = {
 }
 
 
-class Store(FeedStore, ArticleStore, AccountStore):
+class Store(FeedStore, ArticleStore, EnrichmentStore, AccountStore):
     def __init__(self, url: str) -> None:
         self.engine = create_store_engine(url)
 

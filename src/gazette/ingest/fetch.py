@@ -1,0 +1,710 @@
+"""The one way Gazette talks to the outside world: a guarded HTTP fetcher.
+
+Every outbound request (feeds, article pages, images, favicons, OPML URLs)
+goes through :class:`Fetcher`. It is built on httpcore's connection pool (the
+engine under httpx) with a network backend that resolves names itself and
+checks each address it is about to connect to (:mod:`gazette.ingest.netguard`),
+so DNS rebinding and redirects to private addresses fail at connect time.
+
+Around that: manual redirects (each hop re-checked), a total deadline per
+request, a body cap applied after decompression while streaming, a per-host
+concurrency limit and conditional GET.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import codecs
+import contextlib
+import itertools
+import re
+import socket
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from gazette.ingest import netguard
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+DEFAULT_USER_AGENT = "Gazette/0.1 (+https://github.com/gazette-news/gazette; feed reader)"
+DEFAULT_DEADLINE = 30.0
+DEFAULT_MAX_BYTES = 15 * 2**20
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_PIECE = 64 * 1024
+
+
+class FetchError(Exception):
+    """A fetch failed; ``str(error)`` is a short sentence fit to show a user."""
+
+
+class InvalidURL(FetchError):
+    """Not an http(s) URL with a host."""
+
+
+class BlockedAddress(FetchError):
+    """The destination is loopback, private, link-local, metadata, ... and not allowlisted."""
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than allowed, or a redirect loop."""
+
+
+class TooLarge(FetchError):
+    """The (decompressed) body is over the size cap."""
+
+
+class Timeout(FetchError):
+    """The whole request did not finish within its deadline."""
+
+
+class ConnectFailed(FetchError):
+    """The name did not resolve or no address accepted the connection."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered 4xx/5xx (or a 3xx without a usable Location)."""
+
+    def __init__(self, status: int, retry_after: datetime | None = None, url: str = "") -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.url = url
+        message = f"the server answered {status} {_reason_phrase(status)}".rstrip()
+        if retry_after is not None:
+            message += f" (retry after {retry_after:%Y-%m-%d %H:%M:%S} UTC)"
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A successful (2xx) or not-modified (304) response.
+
+    ``content`` is the decompressed body as bytes (feed parsers want bytes);
+    use :func:`decoded_text` for HTML. ``charset`` is the one named by the
+    Content-Type header, if any. ``elapsed`` is seconds from the first
+    connection attempt to the end of the body. ``moved_permanently`` is true
+    when every redirect on the way was 301/308, so a poller may adopt ``url``.
+    The repr leaves out headers and body: Python 3.11's ``asyncio.run`` reprs
+    its main task's result, and a 15 MiB repr costs seconds.
+    """
+
+    url: str
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    content: bytes = field(repr=False)
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    retry_after: datetime | None = None
+    content_type: str | None = None
+    charset: str | None = None
+    elapsed: float = 0.0
+    moved_permanently: bool = False
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Resolve ``host`` with the operating system (``getaddrinfo``), in its preferred order."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConnectFailed(f"cannot resolve {host}") from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that only connects to checked addresses.
+
+    It resolves the host itself through the injectable ``resolver``, checks
+    every address, and hands the inner backend an IP literal, so the address
+    connected to is the address checked. TLS still uses the original name for
+    SNI and certificate checks (httpcore passes it to ``start_tls``).
+    """
+
+    def __init__(
+        self,
+        allow: frozenset[tuple[str, int]],
+        resolver: Resolver,
+        inner: httpcore.AsyncNetworkBackend,
+    ) -> None:
+        self._allow = allow
+        self._resolver = resolver
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self.checked_addresses(host, port)
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError) as exc:
+                failure = exc
+        raise ConnectFailed(f"cannot connect to {_authority(host, port)}") from failure
+
+    async def checked_addresses(self, host: str, port: int) -> list[str]:
+        """The addresses to try for ``host``, or BlockedAddress if any of them is forbidden."""
+        literal = netguard.parse_ip(host)
+        names = [literal] if literal is not None else await self._resolved(host, port)
+        if (netguard.canonical_host(host), port) not in self._allow:
+            for ip in names:
+                reason = netguard.blocked_reason(ip)
+                if reason is not None:
+                    raise BlockedAddress(_blocked_message(host, port, ip, reason))
+        return [str(ip) for ip in names]
+
+    async def _resolved(self, host: str, port: int) -> list[netguard.IPAddress]:
+        if netguard.is_local_name(host) and (netguard.canonical_host(host), port) not in self._allow:
+            raise BlockedAddress(f"refused to fetch from {_authority(host, port)}: a local name")
+        try:
+            answers = await self._resolver(host, port)
+        except OSError as exc:
+            raise ConnectFailed(f"cannot resolve {host}") from exc
+        addresses = [netguard.parse_ip(answer) for answer in answers]
+        valid = [ip for ip in addresses if ip is not None]
+        if not valid or len(valid) != len(addresses):
+            raise ConnectFailed(f"cannot resolve {host}")
+        return valid
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddress("refused to connect to a unix socket")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _Decoder(Protocol):
+    def decode(self, data: bytes) -> Iterator[bytes]: ...
+    def flush(self) -> Iterator[bytes]: ...
+
+
+class _Identity:
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            yield data
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+class _Zlib:
+    """gzip or deflate, yielding at most ``_PIECE`` bytes at a time so a bomb never inflates in one go."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._gzip = encoding != "deflate"
+        wbits = 16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS
+        self._inflater = zlib.decompressobj(wbits)
+        self._started = False
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and data:
+            self._started = True
+            if not self._gzip and not _has_zlib_header(data):  # raw deflate, as some servers send
+                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            yield from self._pieces(data)
+        except zlib.error as exc:
+            raise FetchError(f"the {self._encoding} body is corrupt") from exc
+
+    def _pieces(self, data: bytes) -> Iterator[bytes]:
+        pending = data
+        while pending and not self._inflater.eof:
+            piece = self._inflater.decompress(pending, _PIECE)
+            pending = self._inflater.unconsumed_tail
+            if piece:
+                yield piece
+            elif not pending:
+                break
+
+    def flush(self) -> Iterator[bytes]:
+        try:
+            while not self._inflater.eof:
+                piece = self._inflater.decompress(b"", _PIECE)
+                if not piece:
+                    break
+                yield piece
+        except zlib.error as exc:
+            raise FetchError(f"the {self._encoding} body is corrupt") from exc
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        import brotli
+
+        self._error: type[Exception] = brotli.error
+        self._decompressor: Any = brotli.Decompressor()
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if not data:
+            return
+        try:
+            yield self._decompressor.process(data, output_buffer_limit=_PIECE)
+            yield from self._pending()
+        except self._error as exc:
+            raise FetchError("the br body is corrupt") from exc
+
+    def _pending(self) -> Iterator[bytes]:
+        """Output held back by the limit; ``can_accept_more_data`` alone may leave some behind."""
+        while True:
+            piece = self._decompressor.process(b"", output_buffer_limit=_PIECE)
+            if piece:
+                yield piece
+            elif self._decompressor.can_accept_more_data():
+                return
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+def _decoders(content_encoding: str | None) -> list[_Decoder]:
+    """Decoders to apply in order (reverse of the listed encodings); unknown codings pass through."""
+    decoders: list[_Decoder] = []
+    for coding in reversed((content_encoding or "").lower().split(",")):
+        name = coding.strip()
+        if name in ("gzip", "x-gzip", "deflate"):
+            decoders.append(_Zlib(name))
+        elif name == "br":
+            decoders.append(_Brotli())
+    return decoders or [_Identity()]
+
+
+def _decoded(decoders: list[_Decoder], data: bytes, *, final: bool = False) -> Iterator[bytes]:
+    """Run ``data`` through the decoder chain lazily, piece by piece."""
+    first, rest = decoders[0], decoders[1:]
+    pieces = itertools.chain(first.decode(data), first.flush()) if final else first.decode(data)
+    if not rest:
+        yield from pieces
+        return
+    for piece in pieces:
+        yield from _decoded(rest, piece)
+    if final:
+        yield from _decoded(rest, b"", final=True)
+
+
+def _has_zlib_header(data: bytes) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+
+
+class _HostSlots:
+    """At most ``limit`` concurrent requests per origin (scheme, host, port); idle ones are forgotten."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, host: str) -> AsyncIterator[None]:
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = (asyncio.Semaphore(self._limit), [0])
+        semaphore, users = slot
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._slots[host]
+
+
+class Fetcher:
+    """A pooled, guarded HTTP client; create one per process (or per poller) and reuse it.
+
+    ``allow`` lists exact ``host:port`` pairs (``127.0.0.1:8101``, ``[::1]:8080``)
+    that may be reached although local. ``network_backend`` is what finally
+    opens sockets (tests pass a spy); it only ever receives checked IP literals.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow: Iterable[str] = (),
+        user_agent: str = DEFAULT_USER_AGENT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        per_host: int = 2,
+        max_redirects: int = 10,
+        resolver: Resolver | None = None,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self.allow = netguard.parse_allowlist(allow)
+        self.user_agent = user_agent
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self._slots = _HostSlots(per_host)
+        self._backend = GuardedBackend(
+            self.allow, resolver or system_resolver, network_backend or httpcore.AnyIOBackend()
+        )
+        self._pool = httpcore.AsyncConnectionPool(
+            max_connections=None,
+            max_keepalive_connections=100,
+            keepalive_expiry=30.0,
+            network_backend=self._backend,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> FetchResult:
+        """GET ``url`` following redirects; raises a :class:`FetchError` subclass on any failure."""
+        target = _checked_url(url, self.allow)
+        headers = self._headers(etag, last_modified, accept)
+        try:
+            async with asyncio.timeout(None) as budget:
+                return await self._follow(target, headers, budget, (etag, last_modified))
+        except TimeoutError:
+            raise Timeout(f"no complete answer within {self.deadline:g} s") from None
+        except httpcore.TimeoutException:
+            raise Timeout(f"no complete answer within {self.deadline:g} s") from None
+        except httpcore.ConnectError as exc:
+            raise ConnectFailed(f"cannot connect to {target.host}") from exc
+        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+            raise FetchError(f"the connection failed: {exc or type(exc).__name__}") from exc
+
+    def _headers(
+        self, etag: str | None, last_modified: str | None, accept: str | None
+    ) -> list[tuple[str, str]]:
+        headers = [
+            ("User-Agent", self.user_agent),
+            ("Accept", accept or "*/*"),
+            ("Accept-Encoding", "gzip, deflate, br"),
+        ]
+        if etag:
+            headers.append(("If-None-Match", etag))
+        if last_modified:
+            headers.append(("If-Modified-Since", last_modified))
+        return headers
+
+    async def _follow(
+        self,
+        first: httpx.URL,
+        headers: list[tuple[str, str]],
+        budget: asyncio.Timeout,
+        validators: tuple[str | None, str | None],
+    ) -> FetchResult:
+        url, seen, permanent = first, {str(first)}, False
+        started = 0.0
+        for _hop in range(self.max_redirects + 1):
+            async with self._slots.hold(f"{url.scheme}://{url.host}:{url.port or ''}"):
+                if budget.when() is None:
+                    started = time.perf_counter()
+                    budget.reschedule(asyncio.get_running_loop().time() + self.deadline)
+                response = await self._pool.handle_async_request(self._request(url, first, headers))
+                try:
+                    response_headers = _header_map(response.headers)
+                    status = response.status
+                    location = response_headers.get("location") if status in REDIRECT_STATUSES else None
+                    if location is None:
+                        return await self._result(
+                            url, response, response_headers, started, validators, permanent
+                        )
+                finally:
+                    await response.aclose()
+            permanent = status in (301, 308) and (permanent or url == first)
+            url = self._next_hop(url, location, seen)
+        raise TooManyRedirects(f"more than {self.max_redirects} redirects")
+
+    def _next_hop(self, url: httpx.URL, location: str, seen: set[str]) -> httpx.URL:
+        try:
+            joined = urljoin(str(url), location.strip())
+        except ValueError as exc:
+            raise InvalidURL(f"the server redirected to an invalid URL: {location[:200]}") from exc
+        target = _checked_url(joined, self.allow)
+        if str(target) in seen:
+            raise TooManyRedirects("redirect loop")
+        seen.add(str(target))
+        return target
+
+    def _request(self, url: httpx.URL, first: httpx.URL, headers: list[tuple[str, str]]) -> httpcore.Request:
+        all_headers: list[tuple[bytes | str, bytes | str]] = [("Host", url.netloc), *headers]
+        if first.userinfo and _origin(url) == _origin(first):
+            credentials = base64.b64encode(f"{first.username}:{first.password}".encode()).decode()
+            all_headers.append(("Authorization", f"Basic {credentials}"))
+        timeouts = {key: self.deadline for key in ("connect", "read", "write", "pool")}
+        return httpcore.Request(
+            b"GET",
+            httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=all_headers,
+            extensions={"timeout": timeouts},
+        )
+
+    async def _result(
+        self,
+        url: httpx.URL,
+        response: httpcore.Response,
+        headers: dict[str, str],
+        started: float,
+        validators: tuple[str | None, str | None],
+        permanent: bool,
+    ) -> FetchResult:
+        status = response.status
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        if status >= 300 and status != 304:
+            raise HTTPStatusError(status, retry_after, str(url))
+        not_modified = status == 304
+        content = b"" if not_modified else await self._body(response, headers)
+        media_type, charset = parse_content_type(headers.get("content-type"))
+        return FetchResult(
+            url=str(url),
+            status=status,
+            headers=headers,
+            content=content,
+            etag=headers.get("etag") or (validators[0] if not_modified else None),
+            last_modified=headers.get("last-modified") or (validators[1] if not_modified else None),
+            not_modified=not_modified,
+            retry_after=retry_after,
+            content_type=media_type,
+            charset=charset,
+            elapsed=time.perf_counter() - started,
+            moved_permanently=permanent,
+        )
+
+    async def _body(self, response: httpcore.Response, headers: Mapping[str, str]) -> bytes:
+        """The decompressed body, failing as soon as raw or decoded bytes pass ``max_bytes``."""
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large()
+        decoders = _decoders(headers.get("content-encoding"))
+        body = bytearray()
+        received = 0
+        async for chunk in response.aiter_stream():
+            received += len(chunk)
+            if received > self.max_bytes:
+                raise self._too_large()
+            self._append(body, _decoded(decoders, chunk))
+        self._append(body, _decoded(decoders, b"", final=True))
+        return bytes(body)
+
+    def _append(self, body: bytearray, pieces: Iterator[bytes]) -> None:
+        for piece in pieces:
+            if len(body) + len(piece) > self.max_bytes:
+                raise self._too_large()
+            body += piece
+
+    def _too_large(self) -> TooLarge:
+        return TooLarge(f"the response is larger than {_size(self.max_bytes)}")
+
+
+def check_url(url: str, allow: Iterable[str] = ()) -> httpx.URL:
+    """Validate ``url`` before any connection; return it parsed, with IPv4 spelled canonically.
+
+    Raises InvalidURL for anything but http(s) with a host, and BlockedAddress
+    when the host is a forbidden IP literal or local name (unless ``allow``
+    lists its ``host:port``). Names are checked again on their resolved
+    addresses at connect time, by :class:`Fetcher`.
+    """
+    return _checked_url(url, netguard.parse_allowlist(allow))
+
+
+def _checked_url(url: str, allowed: frozenset[tuple[str, int]]) -> httpx.URL:
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURL(f"not a valid URL: {text[:200]}") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise InvalidURL(f"only absolute http and https URLs can be fetched, not {text[:40]!r}")
+    if not parts.hostname:
+        raise InvalidURL(f"the URL has no host: {text[:200]}")
+    host = netguard.canonical_host(parts.hostname)
+    port = port or _DEFAULT_PORTS[scheme]
+    ip = netguard.parse_ip(parts.hostname)
+    if ip is not None and ip.version == 4 and parts.hostname != host:
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@{host}" if userinfo else host
+        text = parts._replace(netloc=f"{netloc}:{parts.port}" if parts.port else netloc).geturl()
+    if (host, port) not in allowed:
+        _refuse_local(host, port, ip)
+    try:
+        return httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise InvalidURL(f"not a valid URL: {text[:200]}") from exc
+
+
+def _refuse_local(host: str, port: int, ip: netguard.IPAddress | None) -> None:
+    if ip is not None:
+        reason = netguard.blocked_reason(ip)
+        if reason is not None:
+            raise BlockedAddress(_blocked_message(host, port, ip, reason))
+    elif netguard.is_local_name(host):
+        raise BlockedAddress(f"refused to fetch from {_authority(host, port)}: a local name")
+
+
+def fetch_sync(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    accept: str | None = None,
+    allow: Iterable[str] = (),
+    user_agent: str = DEFAULT_USER_AGENT,
+    deadline: float = DEFAULT_DEADLINE,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    resolver: Resolver | None = None,
+) -> FetchResult:
+    """One-off fetch for the CLI and scripts (not inside a running event loop)."""
+
+    async def one() -> FetchResult:
+        options: dict[str, Any] = {"allow": allow, "user_agent": user_agent, "resolver": resolver}
+        async with Fetcher(deadline=deadline, max_bytes=max_bytes, **options) as fetcher:
+            return await fetcher.get(url, etag=etag, last_modified=last_modified, accept=accept)
+
+    return asyncio.run(one())
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
+    """Retry-After as an aware UTC datetime, from delay-seconds or an HTTP date; None if unusable."""
+    if not value:
+        return None
+    text = value.strip()
+    now = now or datetime.now(UTC)
+    if text.isdigit():
+        return now + timedelta(seconds=min(int(text), 10 * 365 * 86400))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    """``"text/html; charset=UTF-8"`` -> ``("text/html", "utf-8")``."""
+    if not value:
+        return None, None
+    media_type, _, params = value.partition(";")
+    match = _CHARSET_PARAM.search(params)
+    charset = match.group(1).strip("\"' ").lower() if match else None
+    return media_type.strip().lower() or None, charset or None
+
+
+_CHARSET_PARAM = re.compile(r"charset\s*=\s*(\"[^\"]*\"|'[^']*'|[^;,\s]+)", re.IGNORECASE)
+_XML_DECL = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# WHATWG: these labels mean windows-1252 on the web, and a meta tag cannot declare UTF-16.
+_WEB_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252", "utf-16": "utf-8"}
+
+
+def detect_charset(content: bytes, content_type: str | None = None) -> tuple[str, int]:
+    """The codec for a body and the length of its BOM.
+
+    Order: BOM, then the Content-Type charset, then the XML declaration, then
+    an HTML ``<meta charset>`` / ``http-equiv`` in the first 4 KiB; else UTF-8.
+    Unknown names are skipped.
+    """
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            return name, len(bom)
+    head = content[:4096]
+    xml = _XML_DECL.match(head.lstrip())
+    meta = _META_CHARSET.search(head)
+    candidates = (
+        parse_content_type(content_type)[1],
+        xml.group(1).decode("ascii") if xml else None,
+        meta.group(1).decode("ascii") if meta else None,
+    )
+    for candidate in candidates:
+        codec = _codec(candidate)
+        if codec is not None:
+            return codec, 0
+    return "utf-8", 0
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _WEB_ALIASES.get(name, name)
+
+
+def decoded_text(result: FetchResult) -> str:
+    """The body as text (for HTML); undecodable bytes become U+FFFD."""
+    content_type = result.headers.get("content-type")
+    codec, bom = detect_charset(result.content, content_type)
+    return result.content[bom:].decode(codec, errors="replace")
+
+
+def _header_map(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for key, value in raw:
+        name = key.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {text}" if name in headers else text
+    return headers
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+def _authority(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _blocked_message(host: str, port: int, ip: netguard.IPAddress, reason: str) -> str:
+    where = _authority(host, port)
+    if netguard.canonical_host(host) == str(ip):
+        return f"refused to fetch from {where}: a {reason} address"
+    return f"refused to fetch from {where}: it resolves to {ip}, a {reason} address"
+
+
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n} bytes"

@@ -7,7 +7,7 @@ timezone-aware UTC ``datetime`` objects throughout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -97,6 +97,7 @@ class Article:
     needs_page: bool = False
     extracted: bool = False
     story_id: int | None = None
+    duplicate_of: int | None = None
     id: int | None = None
 
 
@@ -107,6 +108,8 @@ class Story:
     created: datetime | None = None
     updated: datetime | None = None
     article_count: int = 0
+    source_count: int = 0
+    differences: list[dict[str, object]] = field(default_factory=list)
     id: int | None = None
 
 

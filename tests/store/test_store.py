@@ -251,3 +251,79 @@ def test_enrichment_entities_and_quotes(store: Store) -> None:
     assert store.stats().quotes == 0
     store.mark_enrichment_error(ids[1], 1, "model failed")
     assert store.enrichment_failures() == 1
+
+
+def test_migrations_create_exactly_the_schema(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from gazette.store.schema import metadata
+
+    with store.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    # the full-text index is backend-specific and lives only in the migrations
+    relevant = [d for d in differences if "fts" not in str(d) and "search" not in str(d)]
+    if store.backend == "sqlite":
+        # SQLite does not report the names of column-level foreign keys added by ALTER TABLE
+        relevant = [
+            d for d in relevant if d[0] not in {"add_fk", "remove_fk"} or _fk_columns(d) != ("duplicate_of",)
+        ]
+    assert relevant == []
+
+
+def _fk_columns(difference: tuple[object, ...]) -> tuple[str, ...]:
+    constraint = difference[1]
+    return tuple(column.name for column in constraint.columns)  # type: ignore[attr-defined]
+
+
+def test_stories_related_and_entity_views(store: Store) -> None:
+    from gazette.store import EntityMention
+
+    source, feed = seeded(store)
+    other = store.source_for(Source(key="https://b.example:443", name="B", site_url="https://b.example/"))
+    assert feed.id is not None
+    ids = store.save_entries(
+        feed.id,
+        [
+            ("1", make_article(1, "Quake A", "x", source_id=source.id)),
+            ("2", make_article(2, "Quake B", "y", source_id=other.id)),
+            ("3", make_article(3, "Quake copy", "y", source_id=other.id)),
+        ],
+    ).new_ids
+    story_id = store.create_story("Quake", centroid=b"\x01")
+    store.assign_story(ids[0], story_id)
+    store.assign_story(ids[1], story_id)
+    store.assign_story(ids[2], story_id, duplicate_of=ids[1])
+    store.update_story(story_id, summary="A quake.", differences=[{"kind": "number"}])
+    story = store.get_story(story_id)
+    assert story is not None
+    assert (story.article_count, story.source_count, story.summary) == (3, 2, "A quake.")
+    assert story.differences == [{"kind": "number"}]
+    assert story.updated == NOW - timedelta(hours=1)
+    assert [a.id for a in store.story_articles(story_id)] == [ids[2], ids[1], ids[0]]
+    assert store.get_article(ids[2]).duplicate_of == ids[1]  # type: ignore[union-attr]
+    assert [s.id for s in store.top_stories()] == [story_id]
+    assert [c[0] for c in store.story_centroids()] == [story_id]
+
+    store.save_related(ids[0], [(ids[1], 0.9), (ids[2], 0.5), (ids[0], 1.0)])
+    assert [(r.article.id, r.score) for r in store.related_articles(ids[0])] == [(ids[1], 0.9), (ids[2], 0.5)]
+
+    place = EntityMention("city", "City", "GPE")
+    mayor = EntityMention("jane doe", "Jane Doe", "PERSON")
+    store.save_enrichment(ids[0], 1, {}, None, [place, mayor])
+    store.save_enrichment(ids[1], 1, {}, None, [place])
+    city = next(e for e in store.article_entities(ids[0]) if e.name == "City")
+    assert city.id is not None
+    assert {a.id for a in store.entity_articles(city.id)} == {ids[0], ids[1]}
+    assert [(c.entity.name, c.count) for c in store.co_occurring_entities(city.id)] == [("Jane Doe", 1)]
+    assert [(c.entity.name, c.count) for c in store.story_entities(story_id)] == [
+        ("City", 2),
+        ("Jane Doe", 1),
+    ]
+
+    second = store.create_story("Quake too")
+    store.assign_story(ids[2], second)
+    store.update_story(second)
+    store.merge_stories(story_id, second)
+    assert store.get_story(second) is None
+    assert store.get_story(story_id).article_count == 3  # type: ignore[union-attr]

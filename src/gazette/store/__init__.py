@@ -23,9 +23,12 @@ from gazette.store.db import (
 )
 from gazette.store.enrichment import EnrichmentStore, EntityMention, StoredEnrichment
 from gazette.store.feeds import FeedStore
+from gazette.store.stories import EntityCount, RelatedArticle, StoryStore
 
 __all__ = [
+    "EntityCount",
     "EntityMention",
+    "RelatedArticle",
     "SaveResult",
     "Store",
     "StoreError",
@@ -46,7 +49,7 @@ COUNTED = {
 }
 
 
-class Store(FeedStore, ArticleStore, EnrichmentStore, AccountStore):
+class Store(FeedStore, ArticleStore, EnrichmentStore, StoryStore, AccountStore):
     def __init__(self, url: str) -> None:
         self.engine = create_store_engine(url)
 

@@ -127,7 +127,7 @@ class EnrichmentStore:
     def article_quotes(self, article_id: int) -> list[Quote]:
         query = select(quotes).where(quotes.c.article_id == article_id).order_by(quotes.c.start)
         with explain_errors(self.engine), self.engine.connect() as conn:
-            return [_quote(r) for r in conn.execute(query)]
+            return [quote_from_row(r) for r in conn.execute(query)]
 
     def enrichment_vectors(self, article_ids: Sequence[int]) -> dict[int, bytes]:
         query = select(enrichments.c.article_id, enrichments.c.vector).where(
@@ -183,7 +183,7 @@ def _quote_row(article_id: int, quote: Quote, by_name: dict[str, int]) -> dict[s
     }
 
 
-def _quote(row: Any) -> Quote:
+def quote_from_row(row: Any) -> Quote:
     span = (row.speaker_start, row.speaker_end) if row.speaker_start is not None else None
     return Quote(
         id=row.id,

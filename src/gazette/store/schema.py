@@ -103,6 +103,8 @@ stories = Table(
     Column("updated", UTCDateTime, nullable=False),
     Column("article_count", Integer, nullable=False, default=0),
     Column("centroid", LargeBinary),
+    Column("differences", Text, nullable=False, default="[]", server_default="[]"),
+    Column("source_count", Integer, nullable=False, default=0, server_default="0"),
     Index(None, "updated"),
 )
 
@@ -130,6 +132,7 @@ articles = Table(
     Column("needs_page", Boolean, nullable=False, default=False),
     Column("extracted", Boolean, nullable=False, default=False),
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
+    Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
     Index(None, "published"),
     Index(None, "source_id", "published"),
     Index(None, "story_id"),
@@ -189,6 +192,15 @@ quotes = Table(
     Column("entity_id", Integer, ForeignKey("entities.id", ondelete="SET NULL")),
     Index(None, "article_id"),
     Index(None, "entity_id"),
+)
+
+related_articles = Table(
+    "related_articles",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("related_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("rank", Integer, nullable=False),
 )
 
 enrichments = Table(

@@ -116,3 +116,25 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo database, built once per test session through the real pipeline.
+
+    The sample publishers stay up for the session (on free ports), so tests can
+    poll again or follow article links.
+    """
+    from rich.console import Console
+
+    from gazette.config import load_settings
+    from gazette.demo.run import prepare_demo
+
+    data_dir = tmp_path_factory.mktemp("demo")
+    settings = load_settings(data_dir=data_dir)
+    store, publishers = prepare_demo(settings, fresh=True, console=Console(stderr=True), ports=[0] * 6)
+    store.close()
+    try:
+        yield settings.resolved_database_url
+    finally:
+        publishers.stop()

@@ -1,0 +1,109 @@
+"""The embedded job runner: the pipeline's jobs, in-process, with bounded concurrency.
+
+Feed polls and page fetches run as separate asyncio tasks so a feed poll never
+waits for the pages it queued. The same job functions can be handed to an
+external worker pool instead; nothing here is needed by them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from gazette.config import Settings
+from gazette.ingest.fetch import Fetcher
+from gazette.pipeline import Context, PollReport, fetch_page, poll_feed
+from gazette.store import Store
+
+log = logging.getLogger(__name__)
+SCHEDULER_TICK = 30.0
+
+
+@dataclass(slots=True)
+class RunSummary:
+    new: int = 0
+    updated: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    pages: int = 0
+    reports: list[PollReport] = field(default_factory=list)
+
+    def add(self, report: PollReport) -> None:
+        self.reports.append(report)
+        self.new += report.new
+        self.updated += report.updated
+        if report.outcome == "not_modified":
+            self.not_modified += 1
+        elif report.outcome == "failed":
+            self.failed += 1
+
+
+def fetcher_for(settings: Settings) -> Fetcher:
+    return Fetcher(
+        allow=settings.fetch_allow, user_agent=settings.user_agent, deadline=settings.fetch_timeout
+    )
+
+
+class Runner:
+    def __init__(self, store: Store, fetcher: Fetcher, concurrency: int = 16) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.concurrency = concurrency
+        self.pages: asyncio.Queue[int] = asyncio.Queue()
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-ingest")
+        self.ctx = Context(
+            store=store, fetcher=fetcher, enqueue_page=self.pages.put_nowait, worker=self.worker
+        )
+
+    async def poll(
+        self, feed_ids: Iterable[int], on_done: Callable[[PollReport], None] | None = None
+    ) -> RunSummary:
+        """Poll the given feeds and fetch every page they queue; returns when all is done."""
+        summary = RunSummary()
+        gate = asyncio.Semaphore(self.concurrency)
+        workers = [asyncio.create_task(self._page_worker(summary)) for _ in range(self.concurrency)]
+
+        async def one(feed_id: int) -> None:
+            async with gate:
+                report = await poll_feed(self.ctx, feed_id)
+            summary.add(report)
+            if on_done is not None:
+                on_done(report)
+
+        try:
+            await asyncio.gather(*(one(feed_id) for feed_id in feed_ids))
+            await self.pages.join()
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        return summary
+
+    async def _page_worker(self, summary: RunSummary) -> None:
+        while True:
+            article_id = await self.pages.get()
+            try:
+                if await fetch_page(self.ctx, article_id):
+                    summary.pages += 1
+            except Exception:
+                log.exception("page job for article %s failed", article_id)
+            finally:
+                self.pages.task_done()
+
+    async def run_forever(self, tick: float = SCHEDULER_TICK) -> None:
+        """Poll whatever is due, forever; each round ends before the next starts."""
+        while True:
+            due = [feed.id for feed in self.store.due_feeds() if feed.id is not None]
+            if due:
+                summary = await self.poll(due)
+                log.info("polled %d feeds: %d new articles, %d failed", len(due), summary.new, summary.failed)
+            await asyncio.sleep(tick)
+
+    async def aclose(self) -> None:
+        self.worker.shutdown(wait=False)
+        with contextlib.suppress(Exception):
+            await self.fetcher.aclose()

@@ -372,6 +372,63 @@ def import_page(
         err.print(record["article"]["title"] or "(no title)")
 
 
+@app.command()
+def enrich(
+    db: DbOption = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option("--jsonl", help="Enrich the records of this JSON Lines file instead of the store."),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Also redo failed and out-of-date enrichments.")
+    ] = False,
+) -> None:
+    """Enrich articles: sentences, entities, quotes, numbers, keywords, summary, embedding."""
+    if jsonl is not None:
+        enrich_jsonl(jsonl)
+        return
+    from gazette.demo.run import enrich_with_progress
+
+    settings = settings_for(db)
+    store = store_for(settings)
+    if rebuild:
+        store.clear_enrichment_errors()
+    done = enrich_with_progress(store, err)
+    err.print(f"{done} articles enriched; {store.enrichment_failures()} have failed enrichments")
+
+
+def enrich_jsonl(path: Path) -> None:
+    """One output line per input line, in order; a bad line prints its error in its place."""
+    from gazette.enrich.pipeline import enrich_many
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    records: list[tuple[str, dict[str, Any] | None, str | None]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError("each line needs a JSON object with a string 'text'")
+            records.append((str(record.get("id", number)), record, None))
+        except ValueError as exc:
+            records.append((str(number), None, f"line {number}: {exc}"))
+    good = [(record.get("title") or "", record["text"]) for _, record, _ in records if record is not None]
+    results = iter(enrich_many(good))
+    failed = False
+    for record_id, record, error in records:
+        if record is None:
+            failed = True
+            emit_json({"id": record_id, "error": error})
+        else:
+            emit_json(next(results).to_json(record_id))
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: run the app, turning known problems into one-line errors."""
     try:

@@ -3,6 +3,7 @@
     poll_feed(feed_id)        fetch the feed politely, parse it, store its entries
       └─ fetch_page(id)       for summary-only entries: fetch the article page (a job of its own)
            └─ process_article(id)   extract clean text and metadata from the page
+    enrich_articles(ids)      sentences, entities, quotes, numbers, keywords, summary, embedding
 
 Each step is a job: a function over serializable ids plus a :class:`Context`
 that holds the process's store and fetcher. The embedded runner
@@ -15,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from gazette.extract.article import extract_article
@@ -35,8 +37,11 @@ from gazette.ingest.schedule import (
     should_pause,
 )
 from gazette.ingest.urls import source_key
-from gazette.models import Article, Feed, FeedStatus, PausedBy, Source
-from gazette.store import Store
+from gazette.models import Article, Feed, FeedStatus, PausedBy, Quote, QuoteKind, Source
+from gazette.store import EntityMention, Store
+
+if TYPE_CHECKING:
+    from gazette.enrich.pipeline import Enrichment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -265,3 +270,65 @@ def process_article(store: Store, article_id: int) -> None:
     article.language = extracted.language or article.language
     article.extracted = True
     store.save_article(article)
+
+
+def enrich_articles(store: Store, article_ids: Sequence[int]) -> int:
+    """Enrich articles in batches; one that fails is recorded and skipped. Returns how many succeeded."""
+    from gazette.enrich.pipeline import ENRICHMENT_VERSION, enrich_many
+
+    done = 0
+    articles = [article for article in map(store.get_article, article_ids) if article is not None]
+    items = [(article.title, article.text) for article in articles]
+    try:
+        results = list(enrich_many(items))
+    except Exception:
+        log.exception("batch enrichment failed; retrying one article at a time")
+        results = []
+    if len(results) != len(articles):
+        return sum(_enrich_one(store, article) for article in articles)
+    for article, enrichment in zip(articles, results, strict=True):
+        assert article.id is not None
+        _save_enrichment(store, article.id, enrichment, ENRICHMENT_VERSION)
+        done += 1
+    return done
+
+
+def _enrich_one(store: Store, article: Article) -> bool:
+    from gazette.enrich.pipeline import ENRICHMENT_VERSION, enrich
+
+    assert article.id is not None
+    try:
+        enrichment = enrich(article.title, article.text)
+    except Exception as exc:
+        log.exception("enrichment of article %s failed", article.id)
+        store.mark_enrichment_error(article.id, ENRICHMENT_VERSION, f"{type(exc).__name__}: {exc}")
+        return False
+    _save_enrichment(store, article.id, enrichment, ENRICHMENT_VERSION)
+    return True
+
+
+def _save_enrichment(store: Store, article_id: int, enrichment: Enrichment, version: int) -> None:
+    from gazette.enrich.embed import to_bytes
+    from gazette.enrich.entities import canonical_key
+
+    data = enrichment.to_json(str(article_id))
+    del data["id"]
+    counts = Counter((mention.canonical, mention.type) for mention in enrichment.entities)
+    mentions = [
+        EntityMention(canonical_key(name, kind), name, kind, count) for (name, kind), count in counts.items()
+    ]
+    quotes = [
+        Quote(
+            article_id=article_id,
+            text=quote.text,
+            start=quote.start,
+            end=quote.end,
+            kind=QuoteKind(quote.kind),
+            speaker=quote.speaker,
+            speaker_span=quote.speaker_span,
+            cue=quote.cue,
+        )
+        for quote in enrichment.quotes
+    ]
+    vector = to_bytes(enrichment.vector) if enrichment.vector is not None else None
+    store.save_enrichment(article_id, version, data, vector, mentions, quotes)

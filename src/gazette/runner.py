@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from gazette.config import Settings
 from gazette.ingest.fetch import Fetcher
-from gazette.pipeline import Context, PollReport, fetch_page, poll_feed
+from gazette.pipeline import Context, PollReport, enrich_articles, fetch_page, poll_feed
 from gazette.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,3 +107,20 @@ class Runner:
         self.worker.shutdown(wait=False)
         with contextlib.suppress(Exception):
             await self.fetcher.aclose()
+
+
+ENRICH_BATCH = 32
+
+
+def enrich_pending(store: Store, on_batch: Callable[[int], None] | None = None) -> int:
+    """Enrich every article without a current enrichment, in batches; returns how many were enriched."""
+    from gazette.enrich.pipeline import ENRICHMENT_VERSION
+
+    done = 0
+    while True:
+        ids = store.articles_to_enrich(ENRICHMENT_VERSION, limit=ENRICH_BATCH)
+        if not ids:
+            return done
+        done += enrich_articles(store, ids)
+        if on_batch is not None:
+            on_batch(len(ids))

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from gazette.config import ConfigError, Settings
 from gazette.demo.publishers import RunningPublishers, start_publishers
 from gazette.models import Feed
-from gazette.runner import Runner, RunSummary, fetcher_for
+from gazette.runner import Runner, RunSummary, enrich_pending, fetcher_for
 from gazette.store import Store, open_store
 
 DEMO_PORTS = (8101, 8102, 8103, 8104, 8105, 8106)
@@ -43,20 +43,24 @@ def add_publisher_feeds(store: Store, publishers: RunningPublishers) -> list[int
     return ids
 
 
+def progress_bar(label: str, console: Console) -> Progress:
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 def ingest(store: Store, settings: Settings, feed_ids: Sequence[int], console: Console) -> RunSummary:
     """Poll every demo feed now (conditional GET still applies) and fetch the pages they queue."""
 
     async def run() -> RunSummary:
         runner = Runner(store, fetcher_for(settings), settings.poll_concurrency)
         try:
-            with Progress(
-                TextColumn("Ingesting"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as progress:
+            with progress_bar("Ingesting", console) as progress:
                 task = progress.add_task("feeds", total=len(feed_ids))
                 return await runner.poll(feed_ids, on_done=lambda _report: progress.advance(task))
         finally:
@@ -87,7 +91,28 @@ def prepare_demo(
         f"Ingested {len(feed_ids)} feeds from {len(publishers.publishers)} publishers: "
         f"{summary.new} new articles, {summary.pages} pages fetched, {summary.failed} feeds failed."
     )
+    enrich_with_progress(store, console)
     return store, publishers
+
+
+def enrich_with_progress(store: Store, console: Console) -> int:
+    from gazette.enrich.pipeline import ENRICHMENT_VERSION
+
+    pending = len(store.articles_to_enrich(ENRICHMENT_VERSION, limit=1_000_000))
+    if not pending:
+        return 0
+    with Progress(
+        TextColumn("Enriching"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("articles", total=pending)
+        done = enrich_pending(store, on_batch=lambda n: progress.advance(task, n))
+    console.print(f"Enriched {done} articles (entities, quotes, numbers, summaries, embeddings).")
+    return done
 
 
 def run_demo(

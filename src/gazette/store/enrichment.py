@@ -141,6 +141,11 @@ class EnrichmentStore:
         with explain_errors(self.engine), self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def clear_enrichment_errors(self) -> None:
+        """Forget failed enrichments so they are tried again."""
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            conn.execute(delete(enrichments).where(enrichments.c.error.is_not(None)))
+
     def mark_enrichment_error(self, article_id: int, version: int, error: str) -> None:
         with explain_errors(self.engine), self.engine.begin() as conn:
             done = conn.execute(

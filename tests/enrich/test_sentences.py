@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gazette.enrich.sentences import (
+    detect_language,
+    paragraph_spans,
+    reading_minutes,
+    sentence_texts,
+    split_sentences,
+)
+
+
+def test_offsets_point_at_the_sentences() -> None:
+    text = 'Mr. Smith went to Washington.  He said "Hi there." Then he left!\n\nU.S. officials agreed.'
+    spans = split_sentences(text)
+    assert [text[start:end] for start, end in spans] == [
+        "Mr. Smith went to Washington.",
+        'He said "Hi there."',
+        "Then he left!",
+        "U.S. officials agreed.",
+    ]
+
+
+def test_sentences_never_cross_paragraphs() -> None:
+    text = "The first paragraph has no final stop\n\nthe second one starts in lower case. It goes on."
+    spans = split_sentences(text)
+    paragraph_break = text.index("\n\n")
+    assert all(end <= paragraph_break or start > paragraph_break for start, end in spans)
+    assert text[spans[0][0] : spans[0][1]] == "The first paragraph has no final stop"
+
+
+def test_a_caption_pasted_into_the_text_is_split_off() -> None:
+    text = (
+        "People who never divorced can expect an income 13% higher than a colleague "
+        "The cost of divorce can wreck retirement. It was seen by The Mail on Sunday."
+    )
+    assert sentence_texts(text, split_sentences(text)) == [
+        "People who never divorced can expect an income 13% higher than a colleague",
+        "The cost of divorce can wreck retirement.",
+        "It was seen by The Mail on Sunday.",
+    ]
+
+
+def test_line_breaks_inside_a_paragraph_are_flattened() -> None:
+    text = "A sentence that wraps\nonto a second line. Another one."
+    assert sentence_texts(text, split_sentences(text)) == [
+        "A sentence that wraps onto a second line.",
+        "Another one.",
+    ]
+
+
+def test_other_languages_use_their_rules() -> None:
+    text = "Der Zug kam um 8 Uhr an. Danach fuhr er weiter nach Berlin."
+    assert len(split_sentences(text, "de")) == 2
+    assert len(split_sentences(text, "xx")) == 2
+
+
+def test_empty_and_blank_text() -> None:
+    assert split_sentences("") == []
+    assert split_sentences(" \n\n \n") == []
+    assert paragraph_spans("\n\nabc\n\n") == [(2, 5)]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .!?\n'\"Mr")), max_size=200))
+def test_spans_are_ordered_trimmed_and_inside_the_text(text: str) -> None:
+    spans = split_sentences(text)
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(text)
+        assert text[start:end] == text[start:end].strip()
+        previous_end = end
+    covered = "".join(text[start:end] for start, end in spans)
+    assert "".join(covered.split()) == "".join(text.split())
+
+
+def test_detect_language() -> None:
+    assert detect_language("The government announced new rules for drones on Wednesday.") == "en"
+    assert detect_language("Die Bundesregierung hat am Mittwoch neue Regeln für Drohnen beschlossen.") == "de"
+    assert detect_language("Le gouvernement a annoncé mercredi de nouvelles règles pour les drones.") == "fr"
+    assert detect_language("Hi") is None
+    assert detect_language("   12 345 678 90 !!! ") is None
+
+
+def test_reading_minutes() -> None:
+    assert reading_minutes("") == 1
+    assert reading_minutes("word " * 230) == 1
+    assert reading_minutes("word " * 1150) == 5

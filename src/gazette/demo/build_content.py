@@ -281,11 +281,17 @@ def headline_from_sentence(sentence: str, limit: int = 100) -> str:
 # ---------------------------------------------------------------- reading
 
 
+SENTENCE_ENDINGS = (".", "!", "?", '"', "'", "\u201d", "\u2019", ")", ":")
+
+
 def group_sentences(lines: list[str], max_sentences: int = 3, max_chars: int = 320) -> list[str]:
     """ECB+ gives one sentence per line; news paragraphs hold two or three, and keep a quote whole."""
     paragraphs: list[str] = []
     current: list[str] = []
     for line in lines:
+        if not current and not line.endswith(SENTENCE_ENDINGS):
+            paragraphs.append(line)  # a standfirst or crosshead stands alone
+            continue
         current.append(line)
         quote_open = sum(s.count('"') for s in current) % 2 == 1 and len(current) < 2 * max_sentences
         full = len(current) >= max_sentences or sum(len(s) for s in current) >= max_chars

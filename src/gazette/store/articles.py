@@ -65,9 +65,7 @@ def _inserted_ids(conn: Connection, new: list[Article]) -> dict[str, int]:
     """Insert ``new`` in one executemany; their ids by canonical URL."""
     if not new:
         return {}
-    statement = insert(articles).returning(
-        articles.c.canonical_url, articles.c.id, sort_by_parameter_order=True
-    )
+    statement = insert(articles).returning(articles.c.canonical_url, articles.c.id)
     rows = conn.execute(statement, [_values(article) for article in new]).all()
     return {url: int(article_id) for url, article_id in rows}
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from gazette.models import Feed, FeedStatus, PausedBy, Source
 from gazette.store.db import explain_errors
@@ -64,28 +65,45 @@ class FeedStore:
     engine: Engine
 
     def source_for(self, source: Source) -> Source:
-        """The stored source with ``source.key``, created from ``source`` when new."""
-        with explain_errors(self.engine), self.engine.begin() as conn:
-            row = conn.execute(select(sources).where(sources.c.key == source.key)).first()
-            if row is None:
-                new_id = conn.execute(
-                    insert(sources).values(
-                        key=source.key,
-                        name=source.name,
-                        site_url=source.site_url,
-                        favicon_url=source.favicon_url,
-                        created=utcnow(),
-                    )
-                ).inserted_primary_key
-                assert new_id is not None
-                return Source(
-                    id=new_id[0],
-                    key=source.key,
-                    name=source.name,
-                    site_url=source.site_url,
-                    favicon_url=source.favicon_url,
-                )
-            return _source(row)
+        """The stored source with ``source.key``, created from ``source`` when new.
+
+        Safe against another writer creating the same source at the same moment
+        (a second process, or a worker thread): the loser reads the winner's row.
+        """
+        found = self._source_by_key(source.key)
+        if found is not None:
+            return found
+        new_id = None
+        with explain_errors(self.engine):
+            try:
+                with self.engine.begin() as conn:
+                    new_id = conn.execute(
+                        insert(sources).values(
+                            key=source.key,
+                            name=source.name,
+                            site_url=source.site_url,
+                            favicon_url=source.favicon_url,
+                            created=utcnow(),
+                        )
+                    ).inserted_primary_key
+            except IntegrityError:
+                found = self._source_by_key(source.key)
+                if found is None:
+                    raise
+                return found
+        assert new_id is not None
+        return Source(
+            id=new_id[0],
+            key=source.key,
+            name=source.name,
+            site_url=source.site_url,
+            favicon_url=source.favicon_url,
+        )
+
+    def _source_by_key(self, key: str) -> Source | None:
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(select(sources).where(sources.c.key == key)).first()
+        return _source(row) if row else None
 
     def update_source(self, source: Source) -> None:
         with explain_errors(self.engine), self.engine.begin() as conn:

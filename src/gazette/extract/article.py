@@ -1,0 +1,262 @@
+"""Main text and metadata of one article page.
+
+``extract_article(html, url)`` parses the page once, reads its metadata
+(:mod:`gazette.extract.metadata`), lets trafilatura find the body, turns
+trafilatura's XML body into typed blocks, removes the furniture trafilatura
+keeps (:mod:`gazette.extract.cleanup`) and renders display HTML from the
+blocks. The HTML is built only from escaped text and a fixed set of tags, so
+it is safe by construction (the nh3 sanitizer is for HTML we did not build).
+"""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml.etree import _Element
+from lxml.html import HtmlElement
+
+from gazette.extract.cleanup import Block, BlockKind, Context, clean_blocks, normalized
+from gazette.extract.metadata import PageMetadata, read_metadata
+
+__all__ = ["Block", "BlockKind", "Extracted", "extract_article", "render_html"]
+
+CAPTION_XPATH = (
+    "//figcaption | //*[contains(@class, 'caption') or contains(@class, 'Caption') or "
+    "contains(@class, 'bildunterschrift') or contains(@class, 'legende')][not(self::figure)]"
+)
+SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+HTML_TAGS = {"p": "p", "h": "h2", "quote": "blockquote"}
+BLOCK_TAGS = frozenset({"p", "code", "head", "list", "quote", "table", "div"})
+TRAFILATURA_OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True}
+
+
+@dataclass(slots=True)
+class Extracted:
+    """What one article page holds: metadata, typed text blocks, plain text and display HTML."""
+
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+    text: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    partial: bool = False
+    html: str = ""
+
+    def to_json(self, path: str | Path, id: str | None = None) -> dict[str, Any]:
+        """The record ``gazette extract --jsonl`` prints; ``id`` defaults to the path as given."""
+        return {
+            "id": id if id is not None else str(path),
+            "path": str(path),
+            "title": self.title,
+            "author": self.author,
+            "published": rfc3339(self.published),
+            "updated": rfc3339(self.updated),
+            "language": self.language,
+            "site_name": self.site_name,
+            "image": self.image,
+            "partial": self.partial,
+            "text": self.text,
+            "html": self.html,
+        }
+
+
+def rfc3339(moment: datetime | None) -> str | None:
+    """``2026-11-25T14:03:00Z`` (UTC, seconds), or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_page(html: str | bytes) -> HtmlElement | None:
+    """One lenient parse, charset sniffing included (trafilatura's loader)."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    return tree if isinstance(tree, HtmlElement) else None
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
+    """Extract the article in ``html``; an empty or unparseable page gives an empty record."""
+    tree = parse_page(html)
+    if tree is None:
+        return Extracted()
+    metadata = read_metadata(tree, url)
+    context = Context(
+        title=metadata.title,
+        author=metadata.author,
+        description=metadata.description,
+        captions=page_captions(tree),
+    )
+    cleaned = clean_blocks(body_blocks(tree, url), context)
+    text = "\n\n".join(block.text for block in cleaned.blocks)
+    return Extracted(
+        title=metadata.title,
+        author=metadata.author,
+        published=metadata.published,
+        updated=metadata.updated,
+        language=metadata.language or detected_language(text),
+        site_name=metadata.site_name,
+        image=metadata.image,
+        text=text,
+        blocks=cleaned.blocks,
+        partial=cleaned.partial or metadata.accessible_for_free is False,
+        html=render_html(cleaned.blocks),
+    )
+
+
+def body_blocks(tree: HtmlElement, url: str | None) -> list[Block]:
+    """trafilatura's body (comments off) as blocks; [] when it finds nothing."""
+    from trafilatura import bare_extraction
+
+    document = bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    body = getattr(document, "body", None)
+    if body is None:
+        return []
+    return list(_blocks_of(body))
+
+
+def _blocks_of(element: _Element) -> list[Block]:
+    """Blocks of a container; loose text (the container's text and children's tails) becomes paragraphs."""
+    blocks = _loose("p", element.text)
+    for child in element:
+        tag = child.tag
+        if tag in ("p", "code"):
+            blocks.extend(_block("p", child))
+        elif tag == "head":
+            blocks.extend(_block("h", child))
+        elif tag == "list":
+            blocks.extend(_list_items(child))
+        elif tag == "quote":
+            blocks.extend(_quote_blocks(child))
+        elif tag == "table":
+            blocks.extend(_table_rows(child))
+        elif tag in ("graphic", "lb"):
+            pass
+        elif len(child) and any(grandchild.tag in BLOCK_TAGS for grandchild in child):
+            blocks.extend(_blocks_of(child))
+        else:
+            blocks.extend(_block("p", child))
+        blocks.extend(_loose("p", child.tail))
+    return blocks
+
+
+def _loose(kind: BlockKind, text: str | None) -> list[Block]:
+    cleaned = SPACES.sub(" ", text.replace("\n", " ")).strip() if text else ""
+    return [Block(kind, cleaned)] if cleaned else []
+
+
+def _block(kind: BlockKind, element: _Element) -> list[Block]:
+    text = element_text(element)
+    return [Block(kind, text)] if text else []
+
+
+def _list_items(element: _Element) -> list[Block]:
+    blocks = _loose("li", element.text)
+    for item in element:
+        nested = [child for child in item if child.tag == "list"]
+        for child in nested:
+            item.remove(child)
+        blocks.extend(_block("li", item))
+        for child in nested:
+            blocks.extend(_list_items(child))
+        blocks.extend(_loose("li", item.tail))
+    return blocks
+
+
+def _quote_blocks(element: _Element) -> list[Block]:
+    """One quote block per paragraph of a blockquote."""
+    if not any(child.tag in BLOCK_TAGS for child in element):
+        return _block("quote", element)
+    return [Block("quote", block.text) for block in _blocks_of(element)]
+
+
+def _table_rows(element: _Element) -> list[Block]:
+    blocks: list[Block] = []
+    for row in element.iter("row"):
+        cells = [element_text(cell) for cell in row if cell.tag == "cell"]
+        text = " ".join(cell for cell in cells if cell)
+        if text:
+            blocks.append(Block("p", text))
+    return blocks
+
+
+def element_text(element: _Element) -> str:
+    """Text of an element with ``<lb/>`` as a line break and whitespace collapsed per line."""
+    parts: list[str] = []
+    _collect(element, parts)
+    lines = (SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _collect(element: _Element, parts: list[str]) -> None:
+    if element.text:
+        parts.append(element.text.replace("\n", " "))
+    for child in element:
+        if child.tag == "lb":
+            parts.append("\n")
+        elif child.tag in BLOCK_TAGS or child.tag in ("item", "row", "cell"):
+            parts.append("\n")
+            _collect(child, parts)
+            parts.append("\n")
+        else:
+            _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail.replace("\n", " "))
+
+
+def page_captions(tree: HtmlElement) -> frozenset[str]:
+    """Normalized texts of the page's figure captions, to label (or unglue) them in the body."""
+    captions = set()
+    for element in tree.xpath(CAPTION_XPATH):
+        text = normalized(element.text_content())
+        if 3 < len(text) < 400:
+            captions.add(text)
+    return frozenset(captions)
+
+
+def detected_language(text: str) -> str | None:
+    """py3langid's guess on the first few thousand characters, when the page declares nothing."""
+    if len(text) < 40:
+        return None
+    import py3langid
+
+    language, _ = py3langid.classify(text[:3000])
+    return str(language)
+
+
+def render_html(blocks: list[Block]) -> str:
+    """Display HTML from blocks: escaped text in p, h2, ul/li, blockquote and figure/figcaption."""
+    out: list[str] = []
+    in_list = False
+    for block in blocks:
+        if block.kind == "li" and not in_list:
+            out.append("<ul>")
+        elif block.kind != "li" and in_list:
+            out.append("</ul>")
+        in_list = block.kind == "li"
+        body = "<br>".join(html_module.escape(line) for line in block.text.split("\n"))
+        if block.kind == "li":
+            out.append(f"<li>{body}</li>")
+        elif block.kind == "caption":
+            out.append(f"<figure><figcaption>{body}</figcaption></figure>")
+        else:
+            tag = HTML_TAGS[block.kind]
+            out.append(f"<{tag}>{body}</{tag}>")
+    if in_list:
+        out.append("</ul>")
+    return "\n".join(out)
+
+
+def metadata_only(html: str | bytes, url: str | None = None) -> PageMetadata | None:
+    """Page metadata without running the text extractor (cheap: for feeds that carry full text)."""
+    tree = parse_page(html)
+    return read_metadata(tree, url) if tree is not None else None

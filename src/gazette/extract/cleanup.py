@@ -1,0 +1,285 @@
+"""Noise rules applied to the text blocks trafilatura keeps.
+
+trafilatura finds the article body well, but lets through page furniture that
+sits *inside* the body: share counters, "Read more:" promo lines, newsletter
+and cookie boxes, the headline or standfirst repeated at the top, bylines,
+pull-quotes that repeat a paragraph, photo captions glued to the next
+paragraph, and paywall teasers. Each rule is a small predicate over one block
+(or over the blocks around it), so a rule can be tested and reasoned about on
+its own. Rules only drop or relabel short blocks: a long paragraph is never
+removed because it merely mentions a newsletter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+BlockKind = Literal["p", "h", "li", "quote", "caption"]
+
+SHORT = 220
+"""Blocks longer than this (characters) are prose, never furniture."""
+
+SHARE_COUNT = re.compile(
+    r"^[\s\d.,]*\d[\d.,]*\s*[kKmM]?\+?\s*"
+    r"(?:shares?|comments?|likes?|views?|reads?|tweets?|kommentare?|teilen|geteilt|partages?|"
+    r"commentaires?|reactions?|responses?|antworten)\s*$",
+    re.IGNORECASE,
+)
+SHARE_WORDS = re.compile(
+    r"^(?:share|share this( article| story| post)?|share on \w+|tweet|pin it|email|print|"
+    r"teilen|drucken|partager|imprimer|compartir|condividi|whatsapp|facebook|twitter|linkedin|"
+    r"(?:share|teilen|partager|compartir|condividi)\s*(?:on|auf|sur|en|su)?\s*"
+    r"(?:facebook|twitter|linkedin|whatsapp|x)|"
+    r"[\s|·•/]*(?:facebook|twitter|linkedin|whatsapp|pinterest|reddit|e-?mail|x)[\s|·•/]*)+[.:!]?$",
+    re.IGNORECASE,
+)
+PROMO_PREFIX = re.compile(
+    r"^\s*(?:read more|read also|also read|read next|read the full story|more on this( story)?|"
+    r"related( stories| articles| coverage| content| reading)?|see also|recommended( reading)?|"
+    r"don'?t miss|watch|listen|most read|trending|more from|up next|further reading|"
+    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|weiterlesen|"
+    r"zum weiterlesen|weitere (?:artikel|beiträge|themen|infos|\w+tipps)|auch auf|top-themen|"
+    r"(?:das )?(?:thema )?könnte (?:dich|sie) auch interessieren|lust auf mehr|kommentierte artikel|"
+    r"keine kommentare|no comments|kategorie|category|categories|tags|schlagworte|schlagwörter|"
+    r"letzte änderung|anzeige|advertisement|sponsored|you (?:may|might) also like|more stories|more news|"
+    r"related posts|popular posts|lire aussi|à lire aussi|voir aussi|sur le même sujet|"
+    r"vea también|ver también|mira también|lee también|leer más|contenido relacionado|"
+    r"(?:también )?(?:le|te) puede interesar|s[ií]guenos|leggi anche|czytaj (?:też|także)|"
+    r"puedes ver|mire|quellenangaben|beiträge aus dem forum|"
+    r"click here to|tap here to)\s*(?:[:»>|–—-]|\.\.\.|…|$)",
+    re.IGNORECASE,
+)
+NEWSLETTER_CALL = re.compile(
+    r"^\W*(?:sign up|subscribe|get|join|enter your|don'?t miss|never miss|stay (?:informed|up to date)|"
+    r"newsletter|abonnieren|jetzt anmelden|melden sie sich|inscrivez-vous|abonnez-vous|"
+    r"suscr[ií]bete|iscriviti)",
+    re.IGNORECASE,
+)
+NEWSLETTER_TOPIC = re.compile(r"newsletter|inbox|e-?mail|updates|abonn|alerts|bulletin", re.IGNORECASE)
+NEWSLETTER_ANYWHERE = re.compile(
+    r"in your inbox|enter your e-?mail|sign up for (?:our|the) \w+ ?newsletter|"
+    r"follow us on|folgen sie uns|s[ií]guenos en|"
+    r"download (?:the|our) [\w ]{0,30}apps?\b",
+    re.IGNORECASE,
+)
+COOKIE = re.compile(
+    r"(?:\bcookies?\b.{0,80}\b(?:use|uses|using|accept|consent|policy|settings|verwenden|nutzen|akzeptieren|utilise)|"
+    r"\b(?:we|this (?:site|website)|wir|diese (?:website|seite)|nous)\b.{0,60}\bcookies?\b|"
+    r"accept (?:all )?cookies|cookie-?einstellungen|datenschutzeinstellungen|privacy settings|"
+    r"manage consent)",
+    re.IGNORECASE,
+)
+PAYWALL = re.compile(
+    r"(?:subscribe (?:now )?to (?:continue|keep) reading|to continue reading|already a subscriber|"
+    r"this (?:article|story|content) is (?:only )?(?:available )?(?:for|to) (?:subscribers|members)|"
+    r"subscribers only|become a (?:subscriber|member) to|log ?in to (?:read|continue)|"
+    r"unlock (?:this|full) (?:article|story)|register to read|"
+    r"weiterlesen mit|jetzt weiterlesen|dieser artikel ist (?:nur )?für abonnenten|"
+    r"réservé aux abonnés|la suite est réservée|pour accéder en illimité|abonnez-vous|"
+    r"for the full story|to read the full (?:story|article)|cancela cuando quieras|jetzt abonnieren)",
+    re.IGNORECASE,
+)
+BYLINE = re.compile(
+    r"^(?:by|written by|words by|von|par|por|di|door|av)\s*:?\s+"
+    r"[\w'’.-]+(?:\s+[\w'’.-]+){0,4}"
+    r"(?:\s*(?:,|and|&|und|et|y|e)\s*[\w'’.-]+(?:\s+[\w'’.-]+){0,4})*"
+    r"(?:\s*[,|–—-]\s*[\w\s'’.-]{0,60})?$",
+    re.IGNORECASE,
+)
+STAFF_ROLE = re.compile(
+    r"^[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}\s*[,|–—-]\s*"
+    r"(?:(?:senior|chief|staff|political|special|foreign|deputy|associate|contributing|guest)\s+)*"
+    r"(?:staff writer|writer|reporter|correspondent|editor|columnist|contributor|journalist|"
+    r"redakteur(?:in)?|korrespondent(?:in)?|autor(?:in)?)\b.{0,60}$",
+    re.IGNORECASE,
+)
+CREDIT = re.compile(
+    r"^(?:photo|image|picture|foto|bild|video|illustration|credit|source|quelle)s?\s*(?:credit)?\s*[:©]"
+    r"|(?:/|\|)\s*(?:getty images|reuters|afp|ap|dpa|epa|shutterstock|alamy|picture alliance)\W*$"
+    r"|^©"
+    r"|^(?:afp|ap|dpa|epa|reuters|getty images|imago|picture alliance)\s*/\s*[\w .-]+$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True, frozen=True)
+class Block:
+    """One unit of the article body: a paragraph, heading, list item, quote or caption."""
+
+    kind: BlockKind
+    text: str
+
+
+@dataclass(slots=True)
+class Context:
+    """What the rules know about the page besides the blocks."""
+
+    title: str | None = None
+    author: str | None = None
+    description: str | None = None
+    captions: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Cleaned:
+    blocks: list[Block]
+    partial: bool
+
+
+def normalized(text: str) -> str:
+    """NFKC, casefolded, whitespace collapsed, outer punctuation stripped: the key for comparisons."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(folded.split()).strip(" \"'“”‘’«».:;,-–—|")
+
+
+def is_share_line(text: str) -> bool:
+    return bool(SHARE_COUNT.match(text) or SHARE_WORDS.match(text))
+
+
+def is_promo_line(text: str) -> bool:
+    return len(text) <= SHORT and bool(PROMO_PREFIX.match(text))
+
+
+def is_newsletter_box(text: str) -> bool:
+    if len(text) > SHORT:
+        return False
+    call = NEWSLETTER_CALL.match(text) and NEWSLETTER_TOPIC.search(text)
+    return bool(call or NEWSLETTER_ANYWHERE.search(text))
+
+
+def is_cookie_box(text: str) -> bool:
+    return len(text) <= 2 * SHORT and bool(COOKIE.search(text))
+
+
+def is_paywall_teaser(text: str) -> bool:
+    return len(text) <= SHORT and bool(PAYWALL.search(text))
+
+
+def is_byline(text: str, author: str | None) -> bool:
+    """A short line naming the author: "By Jane Doe", "Jane Doe, Staff writer", or the author alone."""
+    if len(text) > 120:
+        return False
+    if author and normalized(text) in {normalized(author), normalized("by " + author)}:
+        return True
+    return bool((BYLINE.match(text) and not text.endswith((".", "!", "?"))) or STAFF_ROLE.match(text))
+
+
+def is_furniture(block: Block) -> bool:
+    """Share counters, promo lines, newsletter and cookie boxes: never article text."""
+    text = block.text
+    return is_share_line(text) or is_promo_line(text) or is_newsletter_box(text) or is_cookie_box(text)
+
+
+def drop_promo_lists(blocks: list[Block]) -> list[Block]:
+    """A "Read more:" / "Mehr zum Thema" label heads a list of links: drop the list with it."""
+    kept: list[Block] = []
+    dropping = False
+    for block in blocks:
+        if dropping and block.kind == "li":
+            continue
+        dropping = len(block.text) <= 80 and bool(PROMO_PREFIX.match(block.text))
+        kept.append(block)
+    return kept
+
+
+def drop_credits(blocks: list[Block]) -> list[Block]:
+    """Photo credits alone on a line ("AFP / John Doe", "Foto: dpa") carry no article text."""
+    return [b for b in blocks if not (len(b.text) <= 80 and CREDIT.search(b.text))]
+
+
+def drop_leading_repeats(blocks: list[Block], context: Context) -> list[Block]:
+    """Remove the headline, bylines and a repeated standfirst (or heading) from the top of the body."""
+    title = normalized(context.title) if context.title else None
+    description = normalized(context.description) if context.description else None
+    seen: set[str] = set()
+    kept: list[Block] = []
+    for index, block in enumerate(blocks):
+        key = normalized(block.text)
+        at_top = index < 6 and len(kept) < 4
+        repeated = key in seen and (key == description or block.kind == "h")
+        if at_top and (key == title or repeated or is_byline(block.text, context.author)):
+            continue
+        if at_top:
+            seen.add(key)
+        kept.append(block)
+    return kept
+
+
+def drop_repeated_quotes(blocks: list[Block]) -> list[Block]:
+    """Pull-quotes repeat a sentence of the body: drop a quote whose text is in a paragraph."""
+    paragraphs = [normalized(b.text) for b in blocks if b.kind != "quote"]
+    kept: list[Block] = []
+    for block in blocks:
+        key = normalized(block.text)
+        if block.kind == "quote" and len(key) > 20 and any(key in p and key != p for p in paragraphs):
+            continue
+        kept.append(block)
+    return kept
+
+
+def drop_duplicates(blocks: list[Block]) -> list[Block]:
+    """A caption or a very short line seen before (a repeated label or promo) is kept only once."""
+    seen: set[str] = set()
+    kept: list[Block] = []
+    for block in blocks:
+        key = normalized(block.text)
+        if not key or (key in seen and (block.kind == "caption" or len(key) < 40)):
+            continue
+        seen.add(key)
+        kept.append(block)
+    return kept
+
+
+def split_captions(blocks: list[Block], captions: frozenset[str]) -> list[Block]:
+    """Label caption blocks, and split a caption glued to the start of a paragraph."""
+    if not captions:
+        return [Block("caption", b.text) if _is_credit(b.text) else b for b in blocks]
+    result: list[Block] = []
+    for block in blocks:
+        key = normalized(block.text)
+        if key in captions or _is_credit(block.text):
+            result.append(Block("caption", block.text))
+            continue
+        glued = _glued_caption(block.text, captions)
+        if glued is None:
+            result.append(block)
+            continue
+        result.extend([Block("caption", glued[0]), Block(block.kind, glued[1])])
+    return result
+
+
+def _is_credit(text: str) -> bool:
+    return len(text) <= SHORT // 2 and bool(CREDIT.search(text))
+
+
+def _glued_caption(text: str, captions: frozenset[str]) -> tuple[str, str] | None:
+    for caption in captions:
+        if len(caption) < 12 or not normalized(text[: len(caption) + 8]).startswith(caption):
+            continue
+        cut = _prefix_length(text, caption)
+        if cut is not None and text[cut:].strip():
+            return text[:cut].strip(), text[cut:].strip()
+    return None
+
+
+def _prefix_length(text: str, caption: str) -> int | None:
+    """Index in ``text`` where the normalized ``caption`` prefix ends (trailing punctuation included)."""
+    for end in range(min(len(text), len(caption) + 16), len(caption) - 3, -1):
+        if normalized(text[:end]) == caption:
+            return end
+    return None
+
+
+def clean_blocks(blocks: list[Block], context: Context) -> Cleaned:
+    """Apply every rule; report whether a paywall teaser was found (and removed)."""
+    partial = any(is_paywall_teaser(b.text) for b in blocks)
+    kept = drop_credits(drop_promo_lists(blocks))
+    kept = [b for b in kept if not is_furniture(b) and not is_paywall_teaser(b.text)]
+    kept = drop_leading_repeats(kept, context)
+    kept = drop_repeated_quotes(kept)
+    kept = split_captions(kept, context.captions)
+    kept = drop_duplicates(kept)
+    return Cleaned(blocks=kept, partial=partial)

@@ -12,6 +12,7 @@ from gazette.models import Stats
 from gazette.store import schema
 from gazette.store.accounts import AccountStore
 from gazette.store.articles import ArticleStore, SaveResult
+from gazette.store.comments import CommentStore
 from gazette.store.db import (
     StoreError,
     UnmigratedDatabase,
@@ -24,6 +25,7 @@ from gazette.store.db import (
 from gazette.store.enrichment import EnrichmentStore, EntityMention, StoredEnrichment
 from gazette.store.feeds import FeedStore
 from gazette.store.stories import EntityCount, RelatedArticle, StoryStore
+from gazette.store.views import ViewStore
 
 __all__ = [
     "EntityCount",
@@ -49,7 +51,7 @@ COUNTED = {
 }
 
 
-class Store(FeedStore, ArticleStore, EnrichmentStore, StoryStore, AccountStore):
+class Store(FeedStore, ArticleStore, EnrichmentStore, StoryStore, AccountStore, CommentStore, ViewStore):
     def __init__(self, url: str) -> None:
         self.engine = create_store_engine(url)
 

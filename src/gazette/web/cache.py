@@ -1,0 +1,91 @@
+"""A micro-cache of whole rendered responses, for anonymous GET requests, a few seconds long.
+
+Under load, the same front or article page is rendered at most once per TTL
+per URL, by one request while the others still get the expiring copy (no
+stampede of renders when an entry expires); readers see data at most about
+that many seconds old (relative times are
+refreshed in the browser by ``gazette.js``). Requests carrying a cookie or an
+Authorization header are never served from or stored into the cache, so
+per-user pages stay private once accounts exist.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UNCACHED_PREFIXES = ("/static/", "/health")
+MAX_BODY = 1 << 20
+
+
+@dataclass(slots=True)
+class CachedResponse:
+    expires: float
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    refreshing: bool = False
+
+
+class PageCache:
+    """Pure ASGI middleware (no per-request task or stream wrapping, unlike BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp, seconds: float = 10.0, max_entries: int = 1024) -> None:
+        self.app = app
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple[str, bytes], CachedResponse] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        key = (scope["path"], scope.get("query_string", b""))
+        hit = self.entries.get(key)
+        if hit is not None and (hit.expires > time.monotonic() or hit.refreshing):
+            await send({"type": "http.response.start", "status": hit.status, "headers": hit.headers})
+            await send({"type": "http.response.body", "body": hit.body})
+            return
+        if hit is not None:
+            hit.refreshing = True  # one request re-renders; the others get the stale copy meanwhile
+        try:
+            await self._fill(key, scope, receive, send)
+        finally:
+            if hit is not None:
+                hit.refreshing = False
+
+    def _cacheable(self, scope: Scope) -> bool:
+        if self.seconds <= 0 or scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        if scope["path"].startswith(UNCACHED_PREFIXES):
+            return False
+        return not any(name in (b"cookie", b"authorization") for name, _ in scope["headers"])
+
+    async def _fill(self, key: tuple[str, bytes], scope: Scope, receive: Receive, send: Send) -> None:
+        started: dict[str, Message] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started["start"] = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    self._store(key, started.get("start"), b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _store(self, key: tuple[str, bytes], start: Message | None, body: bytes) -> None:
+        if start is None or start["status"] != 200 or len(body) > MAX_BODY:
+            return
+        headers = list(start.get("headers", []))
+        if any(name == b"set-cookie" for name, _ in headers):
+            return
+        self.entries[key] = CachedResponse(time.monotonic() + self.seconds, 200, headers, body)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)

@@ -263,3 +263,89 @@ comments = Table(
     Index(None, "article_id", "created"),
     Index(None, "story_id", "created"),
 )
+
+# Reader accounts, comments and moderation (migration 0004).
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
+)
+"""Server-side sessions; ``id`` is the SHA-256 of the cookie's token, never the token itself."""
+
+rate_events = Table(
+    "rate_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Index(None, "kind", "key", "created"),
+)
+"""Timestamps of throttled actions (failed logins, comment posts) per account or IP."""
+
+comment_reports = Table(
+    "comment_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created", UTCDateTime, nullable=False),
+    Column("resolved", Boolean, nullable=False, default=False),
+    UniqueConstraint("comment_id", "user_id"),
+    Index(None, "resolved"),
+)
+
+comment_votes = Table(
+    "comment_votes",
+    metadata,
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("action", String(32), nullable=False),
+    Column("target_type", String(16), nullable=False),
+    Column("target_id", Integer),
+    Column("detail", Text, nullable=False, default=""),
+    Column("created", UTCDateTime, nullable=False),
+    Index(None, "created"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("last_used", UTCDateTime),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Index(None, "user_id"),
+)
+"""Tokens for the JSON API; only the SHA-256 of each token is stored."""
+
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
+)
+
+Index("ix_comments_user_id_created", comments.c.user_id, comments.c.created)
+Index("ix_comments_parent_id", comments.c.parent_id)

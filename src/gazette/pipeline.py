@@ -22,7 +22,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from gazette.extract.article import extract_article
 from gazette.extract.sanitize import plain_text, sanitize_html
@@ -151,7 +151,7 @@ def _source_of(parsed: ParsedFeed, feed: Feed) -> Source:
     site = parsed.site_url or feed.site_url or feed.url
     key = source_key(site)
     name = parsed.title or feed.title or (urlsplit(site).hostname or site)
-    return Source(key=key, name=name, site_url=site, favicon_url=f"{key.rsplit(':', 1)[0]}/favicon.ico")
+    return Source(key=key, name=name, site_url=site, favicon_url=urljoin(site, "/favicon.ico"))
 
 
 def _article_from_entry(

@@ -36,3 +36,12 @@ def test_summary_only_feeds_got_their_pages_extracted(demo_db: str) -> None:
     extracted = [a for a in articles if a.extracted]
     assert len(extracted) >= 40
     assert all(len(a.text) > 200 for a in extracted)
+
+
+def test_sources_point_at_their_publishers_favicons(demo_db: str) -> None:
+    import httpx
+
+    for source in open_store(demo_db).list_sources():
+        assert source.favicon_url is not None
+        assert source.favicon_url.startswith(source.key + "/")
+        assert httpx.get(source.favicon_url, timeout=10).status_code == 200

@@ -1,0 +1,558 @@
+"""Online story clustering and related articles over plain :class:`ArticleFeatures`.
+
+Each new article joins the best-scoring recent story or starts a new one; no
+re-clustering. The score of an article against a story is an average link over
+three signals: embedding similarity, shared names (capitalized words and
+canonical entities) and shared numbers, the last two TF-IDF weighted with
+document frequencies kept online. Names and numbers are what keep two events on
+one topic apart (the 2008 and 2013 elections in one country, two quakes on one
+island), where embeddings alone see one story. After a join, the grown story is
+compared with its neighbours and merged with any that has converged on it.
+
+Only stories whose time span lies within ``window`` of the article are
+candidates (undated articles see the most recently touched stories), and their
+embedding centroids are scored with one matrix product, so assignment cost
+follows the number of recent stories, not the number of stored articles.
+:meth:`StoryIndex.snapshot` / :meth:`StoryIndex.restore` persist the state as bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gazette.stories.dedup import NearDuplicateIndex
+from gazette.stories.describe import StoryDigest, StoryMember, digest
+from gazette.stories.features import ArticleFeatures
+
+Sparse = dict[str, float]
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoryParams:
+    """Weights and thresholds, tuned on ECB+ topics 1-11 (see eval/stories.py)."""
+
+    vector_weight: float = 0.2
+    names_weight: float = 0.5
+    numbers_weight: float = 0.3
+    join_threshold: float = 0.27
+    merge_threshold: float = 0.37
+    candidates: int = 10
+    merge_candidates: int = 3
+    window: timedelta = timedelta(days=3)
+    undated_candidates: int = 2000
+    max_terms: int = 40
+    related_stories: int = 5
+    related_members: int = 200
+
+
+@dataclass(slots=True)
+class Assignment:
+    """Where an article went: its story, the original it copies (if any), stories merged into it."""
+
+    story_id: str
+    duplicate_of: str | None = None
+    merged: list[str] = field(default_factory=list)
+    new_story: bool = False
+
+
+@dataclass(slots=True)
+class RelatedArticle:
+    id: str
+    score: float
+    story_id: str
+    source: str | None
+    title: str | None
+    published: datetime | None
+
+
+@dataclass(slots=True)
+class _Article:
+    id: str
+    row: int
+    story: str
+    names: Sparse
+    numbers: Sparse
+    entities: frozenset[str]
+    published: float | None
+    source: str | None
+    title: str | None
+    lead: tuple[str, ...]
+    duplicate_of: str | None = None
+
+
+@dataclass(slots=True)
+class _Story:
+    id: str
+    slot: int
+    members: list[str]
+    names: Sparse
+    numbers: Sparse
+
+
+def _timestamp(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+def _datetime(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def dot(a: Sparse, b: Sparse) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(weight * b.get(key, 0.0) for key, weight in a.items())
+
+
+def _add_into(total: Sparse, part: Sparse) -> None:
+    for key, weight in part.items():
+        total[key] = total.get(key, 0.0) + weight
+
+
+# Columns of the per-slot table (one row per story slot; merged-away slots stay, not alive).
+COUNT, FIRST, LAST, TOUCHED, ALIVE = range(5)
+
+
+class _Matrix:
+    """A growable matrix (rows appended, amortized doubling)."""
+
+    def __init__(self, width: int, data: NDArray[Any] | None = None, dtype: type = np.float32) -> None:
+        self.data: NDArray[Any] = data if data is not None else np.zeros((64, width), dtype=dtype)
+        self.size = 0 if data is None else len(data)
+
+    def append(self, row: NDArray[Any]) -> int:
+        if self.size == len(self.data):
+            grown = np.zeros((max(64, 2 * len(self.data)), self.data.shape[1]), dtype=self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size] = row
+        self.size += 1
+        return self.size - 1
+
+    def view(self) -> NDArray[Any]:
+        return self.data[: self.size]
+
+
+class StoryIndex:
+    """In-memory story state: centroids, term sums, members and a near-duplicate index."""
+
+    def __init__(self, params: StoryParams | None = None, dimensions: int = 384) -> None:
+        self.params = params or StoryParams()
+        self.dimensions = dimensions
+        self.duplicates = NearDuplicateIndex()
+        self._vectors = _Matrix(dimensions)
+        self._sums = _Matrix(dimensions)
+        self._slots = _Matrix(5, dtype=np.float64)
+        self._slot_story: list[str | None] = []
+        self._stories: dict[str, _Story] = {}
+        self._articles: dict[str, _Article] = {}
+        self._df: Counter[str] = Counter()
+        self._documents = 0
+        self._next_story = 1
+        self._clock = 0
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    @property
+    def story_count(self) -> int:
+        return len(self._stories)
+
+    def story_of(self, article_id: str) -> str:
+        return self._articles[article_id].story
+
+    def members(self, story_id: str) -> list[str]:
+        return list(self._stories[story_id].members)
+
+    def story_ids(self) -> list[str]:
+        return list(self._stories)
+
+    # -- assignment -------------------------------------------------------------------------------
+
+    def assign(self, features: ArticleFeatures) -> Assignment:
+        """Put one article in a story (idempotent for an id already assigned)."""
+        known = self._articles.get(features.id)
+        if known is not None:
+            return Assignment(known.story, known.duplicate_of)
+        self._count_terms(features)
+        names, numbers = self._weighted(features)
+        original = self.duplicates.find_or_add(features.id, features.shingles)
+        if original is not None and original in self._articles:
+            story = self._stories[self._articles[original].story]
+            self._join(story, features, names, numbers, duplicate_of=original)
+            return Assignment(story.id, original)
+        best = self._best_story(features.vector, names, numbers, _timestamp(features.published))
+        if best is None:
+            story = self._new_story()
+            self._join(story, features, names, numbers)
+            return Assignment(story.id, new_story=True)
+        self._join(best, features, names, numbers)
+        survivor, merged = self._merge_converged(best)
+        return Assignment(survivor.id, merged=merged)
+
+    def _count_terms(self, features: ArticleFeatures) -> None:
+        self._documents += 1
+        self._df.update(f"n:{k}" for k in features.names)
+        self._df.update(f"#:{k}" for k in features.numbers)
+
+    def _weighted(self, features: ArticleFeatures) -> tuple[Sparse, Sparse]:
+        return self._tfidf(features.names, "n:"), self._tfidf(features.numbers, "#:")
+
+    def _tfidf(self, counts: Counter[str], prefix: str) -> Sparse:
+        """Unit-length TF-IDF over the strongest ``max_terms`` terms, with IDF as of now."""
+        total = self._documents + 1
+        weights = {
+            term: (1.0 + math.log(count)) * (math.log(total / (self._df[prefix + term] + 1)) + 1.0)
+            for term, count in counts.items()
+            if count > 0
+        }
+        kept = sorted(weights.items(), key=lambda item: -item[1])[: self.params.max_terms]
+        norm = math.sqrt(sum(w * w for _, w in kept)) or 1.0
+        return {term: w / norm for term, w in kept}
+
+    def _candidate_slots(self, when: float | None) -> NDArray[np.intp]:
+        """Live story slots near ``when`` in time (the most recently touched ones when undated)."""
+        table = self._slots.view()
+        alive = table[:, ALIVE] > 0
+        if when is not None:
+            first, last = table[:, FIRST], table[:, LAST]
+            window = self.params.window.total_seconds()
+            near = (when >= first - window) & (when <= last + window)
+            alive &= near | np.isnan(first)
+        slots = np.flatnonzero(alive)
+        limit = self.params.undated_candidates
+        if when is None and len(slots) > limit:
+            touched = table[slots, TOUCHED]
+            slots = slots[np.argpartition(-touched, limit)[:limit]]
+        return slots
+
+    def _nearest_slots(self, slots: NDArray[np.intp], vector: NDArray[np.float32], count: int) -> list[int]:
+        if len(slots) == 0:
+            return []
+        sums = self._sums.data[slots]
+        counts = self._slots.data[slots, COUNT].astype(np.float32)
+        scores = (sums @ vector) / counts
+        if len(slots) > count:
+            top = np.argpartition(-scores, count)[:count]
+            top = top[np.argsort(-scores[top])]
+        else:
+            top = np.argsort(-scores)
+        return [int(slots[i]) for i in top]
+
+    def _score(
+        self, story: _Story, vector: NDArray[np.float32], names: Sparse, numbers: Sparse, size: int
+    ) -> float:
+        """Average-link score of a group of ``size`` articles (sums given) against ``story``."""
+        p = self.params
+        slot = story.slot
+        pairs = float(self._slots.data[slot, COUNT] * size)
+        similarity = float(self._sums.data[slot] @ vector)
+        return (
+            p.vector_weight * similarity
+            + p.names_weight * dot(names, story.names)
+            + p.numbers_weight * dot(numbers, story.numbers)
+        ) / pairs
+
+    def _best_story(
+        self, vector: NDArray[np.float32], names: Sparse, numbers: Sparse, when: float | None
+    ) -> _Story | None:
+        best: tuple[float, _Story] | None = None
+        for slot in self._nearest_slots(self._candidate_slots(when), vector, self.params.candidates):
+            story = self._stories[self._slot_story[slot] or ""]
+            score = self._score(story, vector, names, numbers, 1)
+            if best is None or score > best[0]:
+                best = (score, story)
+        if best is None or best[0] < self.params.join_threshold:
+            return None
+        return best[1]
+
+    def _new_story(self) -> _Story:
+        story_id = f"s{self._next_story}"
+        self._next_story += 1
+        slot = self._sums.append(np.zeros(self.dimensions, dtype=np.float32))
+        self._slots.append(np.array([0.0, math.nan, math.nan, self._clock, 1.0]))
+        self._slot_story.append(story_id)
+        story = _Story(story_id, slot, [], {}, {})
+        self._stories[story_id] = story
+        return story
+
+    def _join(
+        self,
+        story: _Story,
+        features: ArticleFeatures,
+        names: Sparse,
+        numbers: Sparse,
+        duplicate_of: str | None = None,
+    ) -> None:
+        vector_row = self._vectors.append(features.vector)
+        when = _timestamp(features.published)
+        self._articles[features.id] = _Article(
+            features.id,
+            vector_row,
+            story.id,
+            names,
+            numbers,
+            features.entities,
+            when,
+            features.source,
+            features.title,
+            features.lead,
+            duplicate_of,
+        )
+        story.members.append(features.id)
+        slot = story.slot
+        self._sums.data[slot] += features.vector
+        row = self._slots.data[slot]
+        row[COUNT] += 1
+        _add_into(story.names, names)
+        _add_into(story.numbers, numbers)
+        if when is not None:
+            row[FIRST] = np.fmin(row[FIRST], when)
+            row[LAST] = np.fmax(row[LAST], when)
+        self._clock += 1
+        row[TOUCHED] = self._clock
+
+    def _merge_converged(self, story: _Story) -> tuple[_Story, list[str]]:
+        """Merge ``story`` with every neighbour whose average link to it passes the merge threshold."""
+        merged: list[str] = []
+        while True:
+            partner = self._merge_partner(story)
+            if partner is None:
+                return story, merged
+            keep, absorb = sorted((story, partner), key=lambda s: -len(s.members))
+            self._absorb(keep, absorb)
+            merged.append(absorb.id)
+            story = keep
+
+    def _merge_partner(self, story: _Story) -> _Story | None:
+        slot = story.slot
+        size = int(self._slots.data[slot, COUNT])
+        centroid = self._sums.data[slot] / size
+        last = float(self._slots.data[slot, LAST])
+        when = None if math.isnan(last) else last
+        slots = [
+            s
+            for s in self._nearest_slots(
+                self._candidate_slots(when), centroid, self.params.merge_candidates + 1
+            )
+        ]
+        best: tuple[float, _Story] | None = None
+        for other_slot in slots:
+            if other_slot == slot:
+                continue
+            other = self._stories[self._slot_story[other_slot] or ""]
+            score = self._score(other, self._sums.data[slot], story.names, story.numbers, size)
+            if best is None or score > best[0]:
+                best = (score, other)
+        if best is None or best[0] < self.params.merge_threshold:
+            return None
+        return best[1]
+
+    def _absorb(self, keep: _Story, absorb: _Story) -> None:
+        a, b = keep.slot, absorb.slot
+        self._sums.data[a] += self._sums.data[b]
+        kept, gone = self._slots.data[a], self._slots.data[b]
+        kept[COUNT] += gone[COUNT]
+        kept[FIRST] = np.fmin(kept[FIRST], gone[FIRST])
+        kept[LAST] = np.fmax(kept[LAST], gone[LAST])
+        kept[TOUCHED] = max(kept[TOUCHED], gone[TOUCHED])
+        gone[ALIVE] = 0.0
+        _add_into(keep.names, absorb.names)
+        _add_into(keep.numbers, absorb.numbers)
+        for member in absorb.members:
+            self._articles[member].story = keep.id
+        keep.members.extend(absorb.members)
+        self._slot_story[b] = None
+        self._sums.data[b] = 0.0
+        del self._stories[absorb.id]
+
+    # -- related articles -------------------------------------------------------------------------
+
+    def related(self, features: ArticleFeatures, k: int = 5) -> list[RelatedArticle]:
+        """Articles related to ``features`` (stored or not), best first.
+
+        Same-story articles from other outlets come first, then same-story articles
+        from the same outlet, then articles of neighbouring stories; within each
+        tier, a hybrid of embedding similarity, shared names and numbers, shared
+        canonical entities and, when both are dated, time proximity.
+        """
+        stored = self._articles.get(features.id)
+        if stored is not None:
+            names, numbers, own_story = stored.names, stored.numbers, stored.story
+        else:
+            (names, numbers), own_story = self._weighted(features), None
+        when = _timestamp(features.published)
+        stories = self._related_stories(features.vector, when, own_story)
+        excluded = self._copies_of(features.id, stored)
+        scored: list[tuple[int, float, _Article]] = []
+        for story in stories:
+            for member_id in story.members[-self.params.related_members :]:
+                other = self._articles[member_id]
+                if other.id in excluded or other.duplicate_of is not None:
+                    continue
+                score = self._pair_score(features, names, numbers, when, other)
+                scored.append(
+                    (self._tier(story.id == own_story, features.source, other.source), score, other)
+                )
+        scored.sort(key=lambda item: (item[0], -item[1]))
+        return [
+            RelatedArticle(a.id, round(score, 4), a.story, a.source, a.title, _datetime(a.published))
+            for _, score, a in scored[:k]
+        ]
+
+    def _related_stories(
+        self, vector: NDArray[np.float32], when: float | None, own: str | None
+    ) -> list[_Story]:
+        slots = self._nearest_slots(self._candidate_slots(when), vector, self.params.related_stories)
+        ids = [own] if own else []
+        ids += [sid for sid in (self._slot_story[s] for s in slots) if sid and sid != own]
+        return [self._stories[sid] for sid in ids]
+
+    def _copies_of(self, article_id: str, stored: _Article | None) -> set[str]:
+        """The article itself, its original and the other copies of that original."""
+        original = stored.duplicate_of if stored and stored.duplicate_of else article_id
+        story = self._stories.get(stored.story) if stored else None
+        copies = {m for m in story.members if self._articles[m].duplicate_of == original} if story else set()
+        return {article_id, original, *copies}
+
+    @staticmethod
+    def _tier(same_story: bool, source: str | None, other_source: str | None) -> int:
+        if not same_story:
+            return 2
+        return 1 if source is not None and source == other_source else 0
+
+    def _pair_score(
+        self, features: ArticleFeatures, names: Sparse, numbers: Sparse, when: float | None, other: _Article
+    ) -> float:
+        similarity = float(self._vectors.data[other.row] @ features.vector)
+        terms = 0.6 * dot(names, other.names) + 0.4 * dot(numbers, other.numbers)
+        parts = [(0.6, similarity), (0.25, terms)]
+        if features.entities and other.entities:
+            shared = len(features.entities & other.entities)
+            parts.append((0.15, shared / min(len(features.entities), len(other.entities))))
+        score = sum(w * v for w, v in parts) / sum(w for w, _ in parts)
+        if when is not None and other.published is not None:
+            days = abs(when - other.published) / 86400.0
+            score *= 0.85 + 0.15 * math.exp(-days / 2.0)
+        return score
+
+    # -- stories ----------------------------------------------------------------------------------
+
+    def story(self, story_id: str) -> StoryDigest:
+        """Title, summary, timeline, outlets and entities of one story."""
+        members = [self._member(self._articles[m]) for m in self._stories[story_id].members]
+        return digest(story_id, members)
+
+    def _member(self, article: _Article) -> StoryMember:
+        return StoryMember(
+            article.id,
+            self._vectors.data[article.row],
+            article.title,
+            article.lead,
+            _datetime(article.published),
+            article.source,
+            article.entities,
+            article.duplicate_of,
+        )
+
+    # -- persistence ------------------------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        """Serialize the whole state (JSON header + numpy arrays; no pickle)."""
+        header = {
+            "version": SNAPSHOT_VERSION,
+            "dimensions": self.dimensions,
+            "documents": self._documents,
+            "next_story": self._next_story,
+            "clock": self._clock,
+            "df": dict(self._df),
+            "slot_story": self._slot_story,
+            "stories": [[s.id, s.slot, s.members, s.names, s.numbers] for s in self._stories.values()],
+            "articles": [_article_row(a) for a in self._articles.values()],
+        }
+        dup_ids, dup_hashes = self.duplicates.export()
+        header["duplicates"] = dup_ids
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+            vectors=self._vectors.view(),
+            sums=self._sums.view(),
+            slots=self._slots.view(),
+            minhashes=dup_hashes,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def restore(cls, data: bytes, params: StoryParams | None = None) -> StoryIndex:
+        """Rebuild an index from :meth:`snapshot` bytes."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            header: dict[str, Any] = json.loads(arrays["header"].tobytes().decode())
+            vectors, sums, minhashes = arrays["vectors"], arrays["sums"], arrays["minhashes"]
+            slots = np.array(arrays["slots"], dtype=np.float64)
+        if header.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"unsupported story snapshot version {header.get('version')!r}")
+        index = cls(params, dimensions=int(header["dimensions"]))
+        index._vectors = _Matrix(index.dimensions, np.array(vectors, dtype=np.float32))
+        index._sums = _Matrix(index.dimensions, np.array(sums, dtype=np.float32))
+        index._slots = _Matrix(5, slots)
+        index._slot_story = list(header["slot_story"])
+        index._documents = int(header["documents"])
+        index._next_story = int(header["next_story"])
+        index._clock = int(header["clock"])
+        index._df = Counter(header["df"])
+        for story_id, slot, members, names, numbers in header["stories"]:
+            index._stories[story_id] = _Story(story_id, slot, members, names, numbers)
+        for row in header["articles"]:
+            article = _article_from_row(row)
+            index._articles[article.id] = article
+        index.duplicates.load(list(header["duplicates"]), minhashes)
+        return index
+
+    def assign_many(self, features: Iterable[ArticleFeatures]) -> list[Assignment]:
+        return [self.assign(f) for f in features]
+
+
+def _article_row(a: _Article) -> list[Any]:
+    return [
+        a.id,
+        a.row,
+        a.story,
+        a.names,
+        a.numbers,
+        sorted(a.entities),
+        a.published,
+        a.source,
+        a.title,
+        list(a.lead),
+        a.duplicate_of,
+    ]
+
+
+def _article_from_row(row: list[Any]) -> _Article:
+    id_, vector_row, story, names, numbers, entities, published, source, title, lead, duplicate_of = row
+    return _Article(
+        id_,
+        vector_row,
+        story,
+        names,
+        numbers,
+        frozenset(entities),
+        published,
+        source,
+        title,
+        tuple(lead),
+        duplicate_of,
+    )

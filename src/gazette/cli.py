@@ -429,6 +429,101 @@ def enrich_jsonl(path: Path) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def cluster(
+    jsonl: Annotated[
+        Path, typer.Option("--jsonl", help="JSON Lines: id, text, and optional title, published, source.")
+    ],
+) -> None:
+    """Cluster articles into stories with the live system's online method, in input order."""
+    from gazette.stories.cli import cluster_jsonl
+
+    try:
+        lines = [line for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError as exc:
+        raise UserError(f"cannot read {jsonl}: {exc.strerror}") from None
+    records: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            record = {"id": str(number), "error": f"line {number}: {exc}"}
+        records.append(record if isinstance(record, dict) else {"id": str(number), "error": "not an object"})
+    failed = False
+    for result in cluster_jsonl(records):
+        failed = failed or "error" in result
+        emit_json(result)
+    if failed:
+        raise typer.Exit(1)
+
+
+def article_brief(article: Any, sources: dict[int | None, str]) -> dict[str, Any]:
+    return {
+        "id": str(article.id),
+        "title": article.title,
+        "source": sources.get(article.source_id),
+        "published": rfc3339(article.published),
+        "url": article.url,
+    }
+
+
+@app.command()
+def related(
+    article_id: Annotated[int, typer.Argument(help="Article id.")],
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The related articles the article page shows: other outlets on the same event first."""
+    store = store_for(settings_for(db))
+    if store.get_article(article_id) is None:
+        raise UserError(f"no article {article_id}")
+    sources = {source.id: source.name for source in store.list_sources()}
+    items = [
+        article_brief(r.article, sources) | {"score": round(r.score, 4)}
+        for r in store.related_articles(article_id)
+    ]
+    if as_json:
+        emit_json({"id": str(article_id), "related": items})
+    else:
+        for item in items:
+            err.print(f"{item['score']:.2f}  {item['source']}: {item['title']}")
+
+
+@app.command()
+def story(
+    story_id: Annotated[int, typer.Argument(help="Story id.")],
+    db: DbOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What the story page shows: title, summary, coverage by outlet, differences."""
+    store = store_for(settings_for(db))
+    found = store.get_story(story_id)
+    if found is None:
+        raise UserError(f"no story {story_id}")
+    sources = {source.id: source.name for source in store.list_sources()}
+    members = store.story_articles(story_id)
+    data: dict[str, Any] = {
+        "id": str(story_id),
+        "title": found.title,
+        "summary": found.summary,
+        "updated": rfc3339(found.updated),
+        "outlets": sorted({name for a in members if (name := sources.get(a.source_id))}),
+        "articles": [
+            article_brief(a, sources) | {"duplicate_of": str(a.duplicate_of) if a.duplicate_of else None}
+            for a in members
+        ],
+        "entities": [
+            {"id": str(c.entity.id), "name": c.entity.name, "type": c.entity.type}
+            for c in store.story_entities(story_id)
+        ],
+        "differences": found.differences,
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        err.print(f"{data['title']}\n{len(members)} articles from {len(data['outlets'])} outlets")
+
+
 def main() -> None:
     """Entry point: run the app, turning known problems into one-line errors."""
     try:

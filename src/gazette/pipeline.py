@@ -4,6 +4,7 @@
       └─ fetch_page(id)       for summary-only entries: fetch the article page (a job of its own)
            └─ process_article(id)   extract clean text and metadata from the page
     enrich_articles(ids)      sentences, entities, quotes, numbers, keywords, summary, embedding
+    assign_stories(ids)       near-duplicates, story clusters, related articles
 
 Each step is a job: a function over serializable ids plus a :class:`Context`
 that holds the process's store and fetcher. The embedded runner
@@ -42,6 +43,8 @@ from gazette.store import EntityMention, Store
 
 if TYPE_CHECKING:
     from gazette.enrich.pipeline import Enrichment
+    from gazette.stories.features import ArticleFeatures
+    from gazette.stories.index import StoryIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -332,3 +335,79 @@ def _save_enrichment(store: Store, article_id: int, enrichment: Enrichment, vers
     ]
     vector = to_bytes(enrichment.vector) if enrichment.vector is not None else None
     store.save_enrichment(article_id, version, data, vector, mentions, quotes)
+
+
+RELATED_PER_ARTICLE = 6
+
+
+def assign_stories(store: Store, article_ids: Sequence[int]) -> int:
+    """Place enriched articles into stories, in publication order, and store related articles.
+
+    The clustering is online: each article joins a story or starts one; stories merge when
+    they converge. Its state is kept in the store after every batch.
+    """
+    from gazette.stories.index import StoryIndex
+
+    snapshot = store.load_story_index()
+    index = StoryIndex.restore(snapshot) if snapshot else StoryIndex()
+    features = _story_features(store, article_ids)
+    touched: set[str] = set()
+    for item in features:
+        assignment = index.assign(item)
+        story_id = _story_row(store, index, assignment.story_id)
+        for gone in assignment.merged:
+            merged_id = store.story_ids_by_key([gone]).get(gone)
+            if merged_id is not None and merged_id != story_id:
+                store.merge_stories(story_id, merged_id)
+        duplicate_of = int(assignment.duplicate_of) if assignment.duplicate_of else None
+        store.assign_story(int(item.id), story_id, duplicate_of)
+        touched.add(assignment.story_id)
+    for item in features:
+        related = [(int(r.id), r.score) for r in index.related(item, k=RELATED_PER_ARTICLE)]
+        store.save_related(int(item.id), related)
+    for key in touched:
+        _describe_story(store, index, key)
+    store.save_story_index(index.snapshot())
+    return len(features)
+
+
+def _story_features(store: Store, article_ids: Sequence[int]) -> list[ArticleFeatures]:
+    from gazette.enrich.embed import from_bytes
+    from gazette.stories.features import features_for
+
+    sources = {source.id: source.name for source in store.list_sources()}
+    vectors = store.enrichment_vectors(article_ids)
+    found = []
+    for article_id in article_ids:
+        article = store.get_article(article_id)
+        if article is None or article_id not in vectors:
+            continue
+        names = [entity.name for entity in store.article_entities(article_id)]
+        found.append(
+            features_for(
+                str(article_id),
+                article.text,
+                from_bytes(vectors[article_id]),
+                title=article.title,
+                published=article.published,
+                source=sources.get(article.source_id),
+                entities=names,
+            )
+        )
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(found, key=lambda item: (item.published or epoch, int(item.id)))
+
+
+def _story_row(store: Store, index: StoryIndex, key: str) -> int:
+    known = store.story_ids_by_key([key]).get(key)
+    if known is not None:
+        return known
+    return store.create_story(index.story(key).title, index_key=key)
+
+
+def _describe_story(store: Store, index: StoryIndex, key: str) -> None:
+    story_id = store.story_ids_by_key([key]).get(key)
+    if story_id is None or key not in index.story_ids():
+        return
+    digest = index.story(key)
+    store.update_story(story_id, title=digest.title, summary=" ".join(digest.summary))

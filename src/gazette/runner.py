@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from gazette.config import Settings
 from gazette.ingest.fetch import Fetcher
-from gazette.pipeline import Context, PollReport, enrich_articles, fetch_page, poll_feed
+from gazette.pipeline import Context, PollReport, assign_stories, enrich_articles, fetch_page, poll_feed
 from gazette.store import Store
 
 log = logging.getLogger(__name__)
@@ -124,3 +124,16 @@ def enrich_pending(store: Store, on_batch: Callable[[int], None] | None = None) 
         done += enrich_articles(store, ids)
         if on_batch is not None:
             on_batch(len(ids))
+
+
+CLUSTER_BATCH = 200
+
+
+def cluster_pending(store: Store) -> int:
+    """Place every enriched article that has no story yet; returns how many were placed."""
+    done = 0
+    while ids := store.articles_to_cluster(limit=CLUSTER_BATCH):
+        done += assign_stories(store, ids)
+        if done == 0:
+            return 0
+    return done

@@ -45,3 +45,50 @@ def test_sources_point_at_their_publishers_favicons(demo_db: str) -> None:
         assert source.favicon_url is not None
         assert source.favicon_url.startswith(source.key + "/")
         assert httpx.get(source.favicon_url, timeout=10).status_code == 200
+
+
+def test_same_event_coverage_forms_multi_outlet_stories(demo_db: str) -> None:
+    store = open_store(demo_db)
+    counts = store.stats()
+    assert 0 < counts.stories < counts.articles
+    multi = store.top_stories(limit=100, min_sources=2)
+    assert len(multi) >= 10
+    for story in multi[:5]:
+        articles = store.story_articles(story.id or 0)
+        assert len({a.source_id for a in articles}) == story.source_count >= 2
+
+
+def test_articles_carry_enrichment_and_related_coverage(demo_db: str) -> None:
+    store = open_store(demo_db)
+    articles = store.recent_articles(limit=300)
+    enriched = [
+        a for a in articles if (e := store.enrichment(a.id or 0)) is not None and e.vector is not None
+    ]
+    assert len(enriched) == len(articles)
+    assert store.stats().entities > 100
+    assert store.stats().quotes > 50
+    with_related = [a for a in articles if store.related_articles(a.id or 0)]
+    assert len(with_related) > len(articles) // 2
+
+
+def test_story_and_related_cli(demo_db: str) -> None:
+    store = open_store(demo_db)
+    story = store.top_stories(limit=1, min_sources=2)[0]
+    shown = subprocess.run(
+        [sys.executable, "-m", "gazette", "story", str(story.id), "--json", "--db", demo_db],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(shown.stdout)
+    assert data["id"] == str(story.id)
+    assert len(data["outlets"]) >= 2
+    assert {a["id"] for a in data["articles"]} == {str(a.id) for a in store.story_articles(story.id or 0)}
+    article_id = data["articles"][0]["id"]
+    related = subprocess.run(
+        [sys.executable, "-m", "gazette", "related", article_id, "--json", "--db", demo_db],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(related.stdout)["id"] == article_id

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from gazette.config import ConfigError, Settings
 from gazette.demo.publishers import RunningPublishers, start_publishers
 from gazette.models import Feed
-from gazette.runner import Runner, RunSummary, enrich_pending, fetcher_for
+from gazette.runner import Runner, RunSummary, cluster_pending, enrich_pending, fetcher_for
 from gazette.store import Store, open_store
 
 DEMO_PORTS = (8101, 8102, 8103, 8104, 8105, 8106)
@@ -92,6 +92,8 @@ def prepare_demo(
         f"{summary.new} new articles, {summary.pages} pages fetched, {summary.failed} feeds failed."
     )
     enrich_with_progress(store, console)
+    placed = cluster_pending(store)
+    console.print(f"Placed {placed} articles in {store.stats().stories} stories.")
     return store, publishers
 
 

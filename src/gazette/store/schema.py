@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -105,7 +106,17 @@ stories = Table(
     Column("centroid", LargeBinary),
     Column("differences", Text, nullable=False, default="[]", server_default="[]"),
     Column("source_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("index_key", String(64)),
     Index(None, "updated"),
+    Index(None, "index_key", unique=True),
+)
+
+story_index_state = Table(
+    "story_index_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("snapshot", LargeBinary, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
 )
 
 articles = Table(
@@ -137,7 +148,12 @@ articles = Table(
     Index(None, "source_id", "published"),
     Index(None, "story_id"),
     Index(None, "needs_page"),
+    Index(None, "language"),
 )
+
+# Article lists sort by publication time, falling back to fetch time.
+ARTICLE_TIME = func.coalesce(articles.c.published, articles.c.fetched)
+Index("ix_articles_when", ARTICLE_TIME.desc(), articles.c.id.desc())
 
 feed_entries = Table(
     "feed_entries",

@@ -14,7 +14,16 @@ from gazette.models import Article, Entity, Quote, Story
 from gazette.store.articles import article_from_row
 from gazette.store.db import explain_errors
 from gazette.store.enrichment import quote_from_row
-from gazette.store.schema import article_entities, articles, entities, quotes, related_articles, stories
+from gazette.store.schema import (
+    article_entities,
+    articles,
+    enrichments,
+    entities,
+    quotes,
+    related_articles,
+    stories,
+    story_index_state,
+)
 from gazette.store.util import utcnow
 
 
@@ -46,12 +55,17 @@ def story_from_row(row: Any) -> Story:
 class StoryStore:
     engine: Engine
 
-    def create_story(self, title: str, created: datetime | None = None, centroid: bytes | None = None) -> int:
+    def create_story(
+        self,
+        title: str,
+        created: datetime | None = None,
+        centroid: bytes | None = None,
+        index_key: str | None = None,
+    ) -> int:
         now = created or utcnow()
+        values = {"title": title, "summary": "", "created": now, "updated": now, "centroid": centroid}
         with explain_errors(self.engine), self.engine.begin() as conn:
-            key = conn.execute(
-                insert(stories).values(title=title, summary="", created=now, updated=now, centroid=centroid)
-            ).inserted_primary_key
+            key = conn.execute(insert(stories).values(**values, index_key=index_key)).inserted_primary_key
         assert key is not None
         return int(key[0])
 
@@ -93,6 +107,35 @@ class StoryStore:
             if latest is not None:
                 values["updated"] = latest
             conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
+
+    def articles_to_cluster(self, limit: int = 500) -> list[int]:
+        """Enriched articles (with a vector) not yet placed in a story, oldest first."""
+        query = (
+            select(articles.c.id)
+            .join(enrichments, enrichments.c.article_id == articles.c.id)
+            .where(articles.c.story_id.is_(None), enrichments.c.vector.is_not(None))
+            .order_by(articles.c.id)
+            .limit(limit)
+        )
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(query)]
+
+    def story_ids_by_key(self, keys: Sequence[str]) -> dict[str, int]:
+        query = select(stories.c.index_key, stories.c.id).where(stories.c.index_key.in_(list(keys)))
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return {row.index_key: row.id for row in conn.execute(query)}
+
+    def load_story_index(self) -> bytes | None:
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return conn.execute(
+                select(story_index_state.c.snapshot).where(story_index_state.c.id == 1)
+            ).scalar()
+
+    def save_story_index(self, snapshot: bytes) -> None:
+        """Keep the online clustering state, so a restarted process continues where it stopped."""
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            conn.execute(delete(story_index_state))
+            conn.execute(insert(story_index_state).values(id=1, snapshot=snapshot, updated=utcnow()))
 
     def merge_stories(self, keep_id: int, drop_id: int) -> None:
         with explain_errors(self.engine), self.engine.begin() as conn:

@@ -103,6 +103,66 @@ def test_indirect_speech() -> None:
     assert quote.text.startswith("the river")
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "speaker"),
+    [
+        # a relative "who" is the speaker's mention, resolved to the name before it
+        ('The council met Mark Stevens, who called the plan "a disaster".', "who", "Mark Stevens"),
+        (
+            'Officials praised Mark Stevens, who has pushed for "a safer bridge" since May.',
+            "who",
+            "Mark Stevens",
+        ),
+        # no cue: the nearest clause subject, not the sentence's first name
+        (
+            'Jane Holloway endorsed the deal, although she has "serious concerns" about the cost.',
+            "she",
+            "Jane Holloway",
+        ),
+        # a participle hangs on the subject of the clause before its comma
+        (
+            'The flood hit on Monday, and Mark Stevens visited the site on Tuesday, calling it "a ruin".',
+            "Mark Stevens",
+            "Mark Stevens",
+        ),
+        # "what he calls" credits the sentence's main subject
+        (
+            'Jane Holloway has railed against what she calls "a reckless budget" for years.',
+            "Jane Holloway",
+            None,
+        ),
+        # titles with periods and a party in parentheses
+        ('Gov. Jane Holloway (D) said the bridge was "unsafe" and closed it.', "Jane Holloway", None),
+    ],
+)
+def test_partial_quote_speakers(text: str, span: str, speaker: str | None) -> None:
+    (quote,) = marked(text)
+    assert quote.kind == "partial"
+    assert span in (spoken(text, quote) or "")
+    assert quote.speaker == (speaker or span)
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ('"We will rebuild the bridge," said county engineer Mark Stevens.', "county engineer Mark Stevens"),
+        ('As one engineer told the council, "The bridge is unsafe."', "one engineer"),
+        (
+            'The mayor spoke for an hour.\n\n"We will rebuild the bridge."\n\n- Jane Holloway.',
+            "Jane Holloway",
+        ),
+        (
+            'Jane Holloway announced the plan on Monday. "We are ready to rebuild the bridge."',
+            "Jane Holloway",
+        ),
+    ],
+)
+def test_direct_quote_speakers(text: str, span: str) -> None:
+    (quote,) = marked(text)
+    assert quote.kind == "direct"
+    assert spoken(text, quote) == span
+
+
 def test_seed_article_quotes(seed_text: str) -> None:
     quotes = find_quotes(seed_text)
 

@@ -13,9 +13,17 @@ Three steps, each a small function:
    or a run of capitalized words, with appositions skipped
    (``Anton Kobiakov, a Kremlin advisor, insisted``).
 3. Quotes without a frame inherit the speaker of the previous quote in the same
-   paragraph or, when they open a paragraph, of the previous paragraph's quote.
-   Pronouns resolve to the last person who was a speaker or began a sentence, and
-   names to the longest earlier mention of that person (``Putin`` → ``Vladimir Putin``).
+   paragraph or, when they open a paragraph, of the previous paragraph's quote; a
+   ``- Name`` line under a quote signs it. Otherwise the speaker is the subject of the
+   nearest clause before the quote (``Clinton backed the deal, although she has
+   "concerns"`` → ``she``; ``Beck, who called Trump "a sociopath"`` → ``who``, i.e. Beck),
+   or, for a direct quote opening its sentence, of the sentence before. A subject is a
+   person (with titles and modifiers), a pronoun or ``who``, followed by a guessed verb;
+   without a tagger, "a lowercase word that is no preposition or conjunction" stands in.
+   ``what he calls "..."`` credits the sentence's main subject.
+   Pronouns resolve to the last person who was a speaker or began a sentence, ``who`` to
+   the name before it, and names to the longest earlier mention of that person
+   (``Putin`` → ``Vladimir Putin``).
 
 Only ``ner`` is needed from spaCy (no tagger or parser), which keeps this cheap.
 Quotes in scare marks with no cue anywhere in their sentence are not reported.
@@ -122,6 +130,8 @@ _CUE_STEMS = {
     "recount": ("recounted", "recounts"),
     "speak": ("speaking", "spoke"),
     "interject": ("interjected", "chimed in", "wrote in", "demanding", "demand"),
+    "assure": ("assured", "assures", "reassured", "fumed", "beamed", "boomed", "gushed", "scoffed"),
+    "remember": ("remembered", "remembers", "sniped", "griped", "grumbled", "surmised", "marveled"),
 }
 CUE_WORDS = frozenset(form for forms in _CUE_STEMS.values() for form in forms)
 INDIRECT_CUES = frozenset(
@@ -178,6 +188,19 @@ CLAUSE_STOPS = _words(
 _INTRO_WORDS = _words(
     "in on after before when while during at with as since despite following also but and then "
     "however meanwhile earlier later speaking asked by for from under"
+)
+_CLAUSE_BREAKS = frozenset(
+    {",", ";", "—", "–", "and", "but", "although", "though", "while", "as", "because", "whereas", "since"}
+)
+_NOT_MODIFIERS = _words(
+    "that which who whom whose when while because although though if as after before since so where than "
+    "until unless why what how and but or at by in on from with to into for over about"
+)
+_NOT_PREDICATES = _NOT_MODIFIERS | _words("'s ’s of the a an")
+_CLAUSE_OPENERS = frozenset({",", ";", ":", "—", "–", "as", "but", "and", '"', "“"})
+_SUBJECT_CUES = INDIRECT_CUES | _words(
+    "says tells adds writes wrote asked asks recalled recalls noted notes chanted shouted tweeted posted "
+    "replied responded continued predicted suggested explained complained concluded agreed"
 )
 _NP_LEADERS = frozenset({"and", "but", "then", "of", "for", "'s", "’s", "from"})
 _WORD_RE = re.compile(r"\w(?:[\w'’\-]|\.(?=\w))*|[^\w\s]")
@@ -375,9 +398,14 @@ class _QuoteFinder:
         if attribution is None and not left.strip():
             attribution = self._previous_paragraph_frame(start)
         if attribution is None and kind == "direct":
-            attribution = self._inherited(previous, start) or self._paragraph_subject(start)
+            attribution = (
+                self._inherited(previous, start)
+                or self._paragraph_subject(start)
+                or self._signature_after(end)
+                or self._nearby_subject(s_start, start)
+            )
         if attribution is None and kind == "partial":
-            attribution = self._subject_of_sentence(s_start, start)
+            attribution = self._subject_of_sentence(s_start, start) or self._same_sentence(previous, s_start)
         if attribution is None and kind == "partial":
             return None
         if attribution is None:
@@ -392,6 +420,39 @@ class _QuoteFinder:
             attribution.cue,
             attribution.venue,
         )
+
+    def _signature_after(self, end: int) -> _Attribution | None:
+        """A quote signed on the next line: ``"..."`` then ``- Bernie Sanders.``."""
+        match = re.match(r"[ \t]*\n\s*[-—–―]\s*(?=[A-Z])", self.text[end:])
+        if match is None:
+            return None
+        line_end = self.text.find("\n", end + match.end())
+        limit = len(self.text) if line_end < 0 else line_end
+        if len(self.text[end + match.end() : limit].split()) > 8:
+            return None
+        return self._dash_signature(end + match.end(), limit)
+
+    def _nearby_subject(self, s_start: int, start: int) -> _Attribution | None:
+        """A direct quote with no frame at all: the subject of its own or the previous sentence.
+
+        ``Lynch announced the lawsuit. "We are seeking a court order..."`` credits Lynch.
+        """
+        limit = start
+        if not self.text[s_start:start].strip():
+            line_start = self.text.rfind("\n", 0, start) + 1
+            if s_start <= line_start:
+                return None
+            limit, s_start = s_start, self._sentence_start(s_start - 1)
+        span = self._nearest_subject(s_start, limit, broad=True)
+        return None if span is None else _Attribution(span, None, None, self._resolve(span))
+
+    def _same_sentence(self, previous: QuoteSpan | None, s_start: int) -> _Attribution | None:
+        """A second quote in a sentence (``X said it was "clear" and that Y faced "charges"``)."""
+        if previous is None or previous.speaker_span is None or previous.start < s_start:
+            return None
+        if not s_start <= previous.speaker_span[0] < previous.start:
+            return None
+        return _Attribution(previous.speaker_span, previous.cue, previous.venue, previous.speaker)
 
     def _inherited(self, previous: QuoteSpan | None, start: int) -> _Attribution | None:
         """A frameless quote continues the previous quote of its paragraph or of the one before."""
@@ -449,13 +510,147 @@ class _QuoteFinder:
         return None
 
     def _subject_of_sentence(self, s_start: int, q_start: int) -> _Attribution | None:
-        """A partial quote with no cue verb: words the sentence's named subject is reported to use."""
-        subject = self._sentence_subject(s_start, q_start)
-        if subject is None:
+        """A partial quote with no cue verb: words the nearest clause subject is reported to use.
+
+        ``Clinton endorsed the deal, although she has "serious concerns"`` credits ``she``;
+        ``Beck, who has described Trump as "a sociopath"`` credits ``who`` (resolved to Beck).
+        """
+        span = self._nearest_subject(s_start, q_start, broad=False)
+        return None if span is None else _Attribution(span, None, None, self._resolve(span))
+
+    def _nearest_subject(self, s_start: int, limit: int, *, broad: bool) -> tuple[int, int] | None:
+        """The subject of the last clause before ``limit`` with a person (``broad``: or a role) as subject."""
+        words = self._word_spans(s_start, limit)
+        for index in range(len(words) - 1, -1, -1):
+            if not self._opens_clause(words, index):
+                continue
+            subject = self._clause_subject(words, index, broad=broad)
+            if subject is not None:
+                return subject
+        return None
+
+    def _participle_subject(self, s_start: int, cue_start: int) -> tuple[int, int] | None:
+        """Who does the ``saying``: ``with Gorka noting``, or the subject of the clause it hangs on."""
+        words = self._word_spans(s_start, cue_start)
+        if words and self._word(words[-1]) != ",":
+            last = words[-1]
+            if self._word(last).lower() in PRONOUNS or self._is_person(last[0]):
+                return self._noun_phrase_ending(words)
+        return (
+            self._nearest_subject(s_start, cue_start, broad=True)
+            or self._sentence_subject(s_start, cue_start)
+            or self._speaker_before(s_start, cue_start)
+        )
+
+    def _word_spans(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Word and punctuation spans of ``text[start:end]``, each quotation one word."""
+        return [(m.start() + start, m.end() + start) for m in _WORD_RE.finditer(self.masked[start:end])]
+
+    def _opens_clause(self, words: list[tuple[int, int]], index: int) -> bool:
+        if index == 0 or self._word(words[index]).lower() == "who":
+            return True
+        return self._word(words[index - 1]).lower() in _CLAUSE_BREAKS
+
+    def _clause_subject(
+        self, words: list[tuple[int, int]], index: int, *, broad: bool
+    ) -> tuple[int, int] | None:
+        """The person (or ``he``/``she``/``who``) opening the clause at ``index``, if it has a verb next.
+
+        ``broad`` also takes ``the justice`` / ``his campaign`` (a determiner and a role noun).
+        """
+        lower = self._word(words[index]).lower()
+        if lower == "who":
+            return self._relative_subject(words, index)
+        end_index: int | None = index
+        if broad and lower in DETERMINERS:
+            end_index = self._role_end(words, index)
+        elif lower not in PERSONAL_PRONOUNS | {"they"}:
+            end_index = self._person_end(words, index)
+        if end_index is None or not self._followed_by_predicate(words, end_index):
             return None
-        if not (self._is_person(subject[1] - 1) or self._word(subject).lower() in PERSONAL_PRONOUNS):
+        return words[index][0], words[end_index][1]
+
+    def _role_end(self, words: list[tuple[int, int]], index: int) -> int | None:
+        """``the Democratic presidential candidate``: index of the role noun ending the phrase."""
+        for end in range(index + 1, min(index + 6, len(words))):
+            if self._word(words[end]).lower() in ROLE_NOUNS:
+                while end + 1 < len(words) and self._word(words[end + 1]).lower() in ROLE_NOUNS:
+                    end += 1
+                return end
+            if not self._name_modifier(words[end]):
+                return None
+        return None
+
+    def _person_end(self, words: list[tuple[int, int]], index: int) -> int | None:
+        """Index of the last word of a person's name opening a clause at ``index``.
+
+        A few modifier words may come first (``Republican front-runner Donald Trump``, ``Gov.``).
+        """
+        for first in range(index, min(index + 8, len(words))):
+            if self._word(words[first]) == "." and first > index:
+                continue
+            if not self._name_modifier(words[first]):
+                return None
+            mention = self._mention_starting(words[first][0])
+            if mention is not None and mention.label == "PERSON":
+                return self._name_end(words, first, mention)
+        return None
+
+    def _name_modifier(self, word: tuple[int, int]) -> bool:
+        """A word that may stand before a name: ``Sen.``, ``Republican``, ``front-runner``, not a verb."""
+        token = self._word(word)
+        lower = token.lower()
+        if not token[:1].isalpha() or lower in _NOT_MODIFIERS | DETERMINERS | SKIP_BEFORE_CUE | CUE_WORDS:
+            return False
+        return token[:1].isupper() or not (lower.endswith(("ed", "ly")) or "'" in lower or "’" in lower)
+
+    def _name_end(self, words: list[tuple[int, int]], first: int, mention: _Mention) -> int | None:
+        """The mention's last word; a possessive only with a role (``Trump's campaign``, not ``remarks``)."""
+        end = first
+        while end + 1 < len(words) and words[end + 1][1] <= mention.end:
+            end += 1
+        if end + 1 < len(words) and self._word(words[end + 1]) in {"'s", "’s"}:
+            end += 1
+        elif not re.search(r"['’]s$", self._word(words[end])):
+            return end
+        for role in range(end + 1, min(end + 4, len(words))):
+            if self._word(words[role]).lower() in ROLE_NOUNS:
+                return role
+            if not self._name_modifier(words[role]):
+                return None
+        return None
+
+    def _followed_by_predicate(self, words: list[tuple[int, int]], end: int) -> bool:
+        """True when a (guessed) verb follows the subject, after a parenthesis or an apposition."""
+        nxt = end + 1
+        while nxt + 1 < len(words) and self._word(words[nxt]) == "of" and self._capitalized(words[nxt + 1]):
+            nxt += 2
+            while nxt < len(words) and self._capitalized(words[nxt]):
+                nxt += 1
+        if nxt < len(words) and self._word(words[nxt]) == "(":
+            closing = [i for i in range(nxt, min(nxt + 8, len(words))) if self._word(words[i]) == ")"]
+            nxt = closing[0] + 1 if closing else nxt
+        if nxt < len(words) and self._is_comma(words[nxt]):
+            commas = [i for i in range(nxt + 1, min(nxt + 30, len(words))) if self._is_comma(words[i])]
+            if not commas:
+                return False
+            nxt = commas[0] + 1
+        if nxt >= len(words):
+            return False
+        token = self._word(words[nxt])
+        return token.isalpha() and token.islower() and token not in _NOT_PREDICATES
+
+    def _is_comma(self, word: tuple[int, int]) -> bool:
+        """A comma, or a quotation closed by one (``"...worst,"`` ends a clause too)."""
+        if self._word(word) == ",":
+            return True
+        return self.masked[word[0]] == "Q" and self._word(word).rstrip("\"'”’»").endswith(",")
+
+    def _relative_subject(self, words: list[tuple[int, int]], index: int) -> tuple[int, int] | None:
+        """``Trump, who has called the pact "insanity"``: ``who``, when its clause is still open."""
+        if any(self._is_comma(w) for w in words[index + 1 :]):
             return None
-        return _Attribution(subject, None, None, self._resolve(subject))
+        return words[index] if self._who_antecedent(words[index][0]) is not None else None
 
     def _with_titles(self, start: int, end: int, words: list[tuple[int, int]]) -> tuple[int, int]:
         for word in reversed([w for w in words if w[1] <= start]):
@@ -539,8 +734,13 @@ class _QuoteFinder:
         if by is not None:
             return self._speaker_after(cue_end + by.end(), limit)
         before = self.text[s_start:cue_start].rstrip()
+        relative = re.search(r"\bwhat\s+(?:he|she|they)$", before, re.IGNORECASE)
+        if relative is not None:
+            main = self._nearest_subject(s_start, s_start + relative.start(), broad=False)
+            if main is not None:
+                return main
         if cue.endswith("ing"):
-            return self._sentence_subject(s_start, cue_start) or self._speaker_before(s_start, cue_start)
+            return self._participle_subject(s_start, cue_start)
         if re.search(r"\b(and|but)$", before):
             return self._sentence_subject(s_start, cue_start)
         return self._speaker_before(s_start, cue_start)
@@ -559,6 +759,8 @@ class _QuoteFinder:
         before = self.text[q_end:cue_start]
         if len(before.split()) > 7 or "QQ" in before:
             span = self._leading_apposition(q_end, cue_start)
+            if span is None and before.rstrip().endswith(","):
+                span = self._speaker_after(cue_end, s_end)
         elif cue == "according to" or re.fullmatch(r"[\s,;—–\-]*", before):
             span = self._speaker_after(cue_end, s_end)
         elif before.rstrip().endswith(","):
@@ -627,8 +829,11 @@ class _QuoteFinder:
             words.pop()
         while words and self._word(words[0]) in {",", "—", "–", "-", ";"}:
             words.pop(0)
+        words = _without_trailing_parenthesis(self.text, words)
         if not words:
             return None
+        if self._word(words[-1]).lower() == "who":
+            return words[-1] if self._who_antecedent(words[-1][0]) is not None else None
         if self._word(words[-1]) == ",":
             return self._apposition(words[:-1])
         span = self._noun_phrase_ending(words)
@@ -646,7 +851,7 @@ class _QuoteFinder:
         if not commas:
             return None
         inner = words[commas[-1] + 1 :]
-        if not inner or len(inner) > 8:
+        if not inner or len(inner) > 25:
             return None
         return self._noun_phrase_ending(words[: commas[-1]])
 
@@ -658,7 +863,7 @@ class _QuoteFinder:
         start = mention.start if mention is not None else None
         index = len(words) - 1
         if start is None and not self._capitalized(last) and self._word(last).lower() not in ROLE_NOUNS:
-            return None
+            return self._determiner_phrase(words)
         while index > 0 and (start is None or words[index][0] >= start):
             index -= 1
         if start is None:
@@ -676,6 +881,25 @@ class _QuoteFinder:
         if mention is None and not self._plausible_bare_phrase(words[first:]):
             return None
         return words[first][0], last[1]
+
+    def _determiner_phrase(self, words: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """``As one employee told`` / ``, the investor said``: a short lowercase phrase opening a clause.
+
+        Only before a finite speech verb: ``a cover saying`` or ``the loophole called`` name things.
+        """
+        after = _WORD_RE.search(self.text, words[-1][1])
+        if after is None or after.group().lower() not in _SUBJECT_CUES:
+            return None
+        if not self._word(words[-1]).isalpha() or self._word(words[-1]).lower() in CLAUSE_STOPS | PRONOUNS:
+            return None
+        for index in range(len(words) - 2, max(len(words) - 6, -1), -1):
+            token = self._word(words[index]).lower()
+            if token in DETERMINERS - {"that", "all", "both", "most"}:
+                opener = self._word(words[index - 1]).lower() if index else ","
+                return (words[index][0], words[-1][1]) if opener in _CLAUSE_OPENERS else None
+            if not token.isalpha() or token in CLAUSE_STOPS | SKIP_BEFORE_CUE | PRONOUNS | _NP_LEADERS:
+                return None
+        return None
 
     def _plausible_bare_phrase(self, words: list[tuple[int, int]]) -> bool:
         """A speaker with no entity: a capitalized name run or a determiner + role noun."""
@@ -717,9 +941,19 @@ class _QuoteFinder:
             return first[0], max(mention.end, words[end_index][1])
         phrase = words[: end_index + 1]
         starts_with_determiner = self._word(phrase[0]).lower() in DETERMINERS
-        if len(phrase) > 10 or not (starts_with_determiner or self._plausible_bare_phrase(phrase)):
+        if len(phrase) > 10:
             return None
-        return first[0], words[end_index][1]
+        if starts_with_determiner or self._plausible_bare_phrase(phrase) or self._ends_in_name(phrase):
+            return first[0], words[end_index][1]
+        return None
+
+    def _ends_in_name(self, phrase: list[tuple[int, int]]) -> bool:
+        """``pollster Frank Luntz`` / ``retired Army Lt. Gen. Mick Bednarek``: a name after its role."""
+        if len(phrase) > 8 or any(not self._word(w)[:1].isalpha() for w in phrase):
+            return False
+        if any(self._is_person(w[0]) for w in phrase):
+            return True
+        return len(phrase) >= 2 and all(self._capitalized(w) for w in phrase[-2:])
 
     def _mention_ending(self, end: int) -> _Mention | None:
         for mention in self.mentions:
@@ -745,6 +979,9 @@ class _QuoteFinder:
         phrase = self.text[span[0] : span[1]]
         if phrase.lower() in PERSONAL_PRONOUNS:
             return self._antecedent(span[0])
+        if phrase.lower() == "who":
+            person = self._who_antecedent(span[0])
+            return None if person is None else self._full_name(self.text[person.start : person.end])
         inside = [m for m in self.mentions if span[0] <= m.start and m.end <= span[1]]
         persons = [m for m in inside if m.label == "PERSON"]
         if persons:
@@ -755,6 +992,12 @@ class _QuoteFinder:
         if inside and inside[-1].end == span[1]:
             return self.text[inside[-1].start : inside[-1].end]
         return None
+
+    def _who_antecedent(self, who: int) -> _Mention | None:
+        """The person a relative ``who`` refers to: the name just before it (``Beck, who``)."""
+        window = max(0, who - 200)
+        end = window + len(self.text[window:who].rstrip().rstrip(",").rstrip())
+        return next((m for m in self.persons if m.end == end), None)
 
     def _full_name(self, name: str) -> str:
         name = re.sub(r"['’]s$", "", name).strip()
@@ -767,14 +1010,14 @@ class _QuoteFinder:
         return best
 
     def _antecedent(self, pos: int) -> str | None:
-        """The last named speaker, or person opening a sentence, before this sentence."""
+        """The last named speaker before this sentence, or person opening a sentence before ``pos``."""
         sentence = self._sentence_start(pos)
         best: tuple[int, str] | None = None
         for at, name in self.speakers:
             if at < sentence and name and (best is None or at > best[0]):
                 best = (at, name)
         for mention in self.persons:
-            if mention.start >= sentence or (best is not None and mention.start <= best[0]):
+            if mention.start >= pos or (best is not None and mention.start <= best[0]):
                 continue
             opening = self.text[self._sentence_start(mention.start) : mention.start]
             if len(opening.split()) <= 3:
@@ -819,6 +1062,16 @@ class _QuoteFinder:
                 )
             )
         return quotes
+
+
+def _without_trailing_parenthesis(text: str, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``Gov. Pat McCrory (R)`` → ``Gov. Pat McCrory``."""
+    if not words or text[words[-1][0] : words[-1][1]] != ")":
+        return words
+    for index in range(len(words) - 2, max(len(words) - 10, -1), -1):
+        if text[words[index][0] : words[index][1]] == "(":
+            return words[:index]
+    return words
 
 
 def _trailing_name(phrase: str) -> str | None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from tests.conftest import REPO
 from gazette.config import ConfigError, Settings, ensure_secret_key, load_settings
 
 

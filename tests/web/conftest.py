@@ -1,20 +1,23 @@
-"""A real uvicorn server on 127.0.0.1 in a thread, over a migrated SQLite store."""
+"""A real uvicorn server on 127.0.0.1 in a thread, over a migrated SQLite store; Chromium."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 
+from tests.conftest import require
 from gazette.config import Settings, load_settings
 from gazette.store import Store
 from gazette.web.app import create_app
 
+from .browsing import ARGS, CHROMIUM, VIEWPORTS, Watch, watched_page
 from .fill import Filled, fill_store
 
 
@@ -62,3 +65,35 @@ def web(web_store: Store, tmp_path: Path) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base, timeout=10) as client:
         yield client
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per test session (skipped, or failed under CI=true, without it)."""
+    require(CHROMIUM.exists(), f"Chromium ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+OpenPage = Callable[..., Watch]
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[OpenPage]:
+    """Opens a watched page in a fresh browser context (its own cookies), closed after the test."""
+    contexts: list[Any] = []
+
+    def opener(base: str, viewport: str = "desktop", bypass_csp: bool = False) -> Watch:
+        context = browser.new_context(
+            viewport=VIEWPORTS[viewport], bypass_csp=bypass_csp, service_workers="block"
+        )
+        contexts.append(context)
+        return watched_page(context, base)
+
+    yield opener
+    for context in contexts:
+        context.close()

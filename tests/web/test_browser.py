@@ -11,49 +11,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO, TEST_DATA, require
+from tests.conftest import REPO, TEST_DATA
 from gazette.config import load_settings
 from gazette.extract.sanitize import sanitize_html
 from gazette.store import Store
 
+from .browsing import VIEWPORTS, Watch
 from .conftest import LiveServer
 from .fill import Filled, add_article, add_source, fill_store
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 RELATIVE = re.compile(r"^(just now|\d+ (second|minute|hour|day|week|month|year)s? ago|in \d+ \w+)$")
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), f"Chromium ({CHROMIUM})")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _serve(store: Store, tmp: Path) -> Iterator[str]:
@@ -81,75 +57,6 @@ def demo_site(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     store = Store(demo_db)
     yield from _serve(store, tmp_path_factory.mktemp("demo-web"))
     store.close()
-
-
-@dataclass
-class Watch:
-    """A page plus what it did: console errors, dialogs, and requests outside loopback."""
-
-    page: Any
-    base: str
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-    foreign: list[str] = field(default_factory=list)
-
-    def goto(self, path: str) -> None:
-        response = self.page.goto(self.base + path if path.startswith("/") else path)
-        assert response is not None and response.status == 200, path
-        self.page.wait_for_load_state("load")
-
-    def clean(self) -> None:
-        assert self.errors == [], self.errors
-        assert self.dialogs == [], self.dialogs
-        assert self.outside == [], self.outside
-
-
-def _route(watch: Watch, route: Any) -> None:
-    url = route.request.url
-    host = urlsplit(url).hostname or ""
-    if url.startswith(("data:", "blob:")):
-        route.continue_()
-    elif host not in LOOPBACK:
-        watch.outside.append(url)
-        route.abort()
-    else:
-        if not url.startswith(watch.base):
-            watch.foreign.append(url)
-        route.continue_()
-
-
-def _console(watch: Watch, message: Any) -> None:
-    """Chromium reports CSP violations (and failed loads) as console errors."""
-    if message.type == "error":
-        watch.errors.append(message.text)
-
-
-def _dialog(watch: Watch, dialog: Any) -> None:
-    watch.dialogs.append(dialog.message)
-    dialog.dismiss()
-
-
-@pytest.fixture
-def open_page(browser: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def opener(base: str, viewport: str = "desktop", bypass_csp: bool = False) -> Watch:
-        context = browser.new_context(
-            viewport=VIEWPORTS[viewport], bypass_csp=bypass_csp, service_workers="block"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        watch = Watch(page, base)
-        context.route("**/*", lambda route: _route(watch, route))
-        page.on("console", lambda message: _console(watch, message))
-        page.on("pageerror", lambda error: watch.errors.append(str(error)))
-        page.on("dialog", lambda dialog: _dialog(watch, dialog))
-        return watch
-
-    yield opener
-    for context in contexts:
-        context.close()
 
 
 def _ignore_missing_images(watch: Watch) -> list[str]:

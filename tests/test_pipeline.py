@@ -27,8 +27,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from gazette.ingest.fetch import Fetcher
-from gazette.models import Article, Feed, FeedStatus
+from gazette.extract import text as text_module
+from gazette.extract.sanitize import sanitize_html
+from gazette.extract.text import html_to_paragraphs
+from gazette.ingest.fetch import Fetcher, FetchResult
+from gazette.models import Article, Feed, FeedStatus, PausedBy
+from gazette.pipeline import PollRound, ingest_feed_body
 from gazette.runner import Runner, RunSummary
 from gazette.store import Store
 from gazette.store.schema import articles, feed_entries
@@ -432,3 +436,129 @@ def test_request_counts(site: Site, polled: Polled) -> None:
     assert counts["/big.xml"] == 1
     assert counts["/pages/dredging.html"] == counts["/pages/buses.html"] == 1
     assert counts["/missing.xml"] == 1
+
+
+# --- a polling round's bookkeeping, without a server -----------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    fresh = Store(f"sqlite:///{tmp_path / 'round.db'}")
+    fresh.migrate()
+    yield fresh
+    fresh.close()
+
+
+def fetched(feed: Feed, body: bytes) -> FetchResult:
+    return FetchResult(url=feed.url, status=200, headers={}, content=body, etag='"e1"')
+
+
+def test_unchanged_entries_are_skipped_and_changed_ones_updated(store: Store) -> None:
+    feed = store.add_feed(Feed(url="https://news.example/feed.xml"))[0]
+    base = "https://news.example"
+    first = rss("".join(full_item(base, number, "round") for number in range(3)))
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    report, _ = ingest_feed_body(store, feed, fetched(feed, first), now)
+    assert (report.outcome, report.new) == ("new", 3)
+    assert feed.last_fetched == now
+
+    again, _ = ingest_feed_body(store, feed, fetched(feed, first), now)
+    assert (again.outcome, again.new, again.updated) == ("not_modified", 0, 0)
+
+    changed = first.replace(b"Entry 1.", b"Entry 1, corrected.")
+    updated, _ = ingest_feed_body(store, feed, fetched(feed, changed), now)
+    assert (updated.outcome, updated.new, updated.updated) == ("updated", 0, 1)
+    texts = [article.text for article in store.recent_articles(limit=10)]
+    assert sum("Entry 1, corrected." in text for text in texts) == 1
+    assert sum("Entry 0." in text for text in texts) == 1
+
+
+def test_a_round_reads_feeds_in_bulk_and_writes_only_what_polling_owns(store: Store) -> None:
+    named = store.add_feed(Feed(url="https://a.example/feed.xml", title="Mine", category="Local"))[0]
+    unnamed = store.add_feed(Feed(url="https://b.example/feed.xml"))[0]
+    assert named.id is not None and unnamed.id is not None
+    poll_round = PollRound(store, batch_size=10)
+    loaded = poll_round.load([unnamed.id, 999, named.id, unnamed.id])
+    assert [feed.id for feed in loaded] == [unnamed.id, named.id]
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    for feed in loaded:
+        feed.title, feed.category = "From the feed", "Elsewhere"
+        feed.etag, feed.status, feed.last_fetched = '"e2"', FeedStatus.OK, now
+        assert not poll_round.save(feed, FeedStatus.NEW)
+    poll_round.flush()
+    after = {feed.id: feed for feed in store.list_feeds()}
+    assert (after[named.id].title, after[named.id].category) == ("Mine", "Local")
+    assert (after[unnamed.id].title, after[unnamed.id].category) == ("From the feed", None)
+    for feed_id in (named.id, unnamed.id):
+        assert (after[feed_id].etag, after[feed_id].status, after[feed_id].last_fetched) == (
+            '"e2"',
+            FeedStatus.OK,
+            now,
+        )
+
+
+def test_a_feed_paused_during_the_round_stays_paused(store: Store) -> None:
+    feed = store.add_feed(Feed(url="https://c.example/feed.xml"))[0]
+    assert feed.id is not None
+    poll_round = PollRound(store, batch_size=2)
+    [polled] = poll_round.load([feed.id])
+    paused = store.get_feed(feed.id)
+    assert paused is not None
+    paused.status, paused.paused_by = FeedStatus.PAUSED, PausedBy.USER
+    store.save_feed(paused)
+    polled.status, polled.etag = FeedStatus.OK, '"e3"'
+    poll_round.save(polled, FeedStatus.NEW)
+    poll_round.flush()
+    stored = store.get_feed(feed.id)
+    assert stored is not None
+    assert (stored.status, stored.paused_by, stored.etag) == (FeedStatus.PAUSED, PausedBy.USER, None)
+
+
+def test_a_full_batch_asks_to_be_written(store: Store) -> None:
+    feeds = [store.add_feed(Feed(url=f"https://d.example/{number}.xml"))[0] for number in range(3)]
+    poll_round = PollRound(store, batch_size=2)
+    assert [poll_round.save(feed, FeedStatus.NEW) for feed in feeds] == [False, True, True]
+
+
+# --- article text ----------------------------------------------------------------------------
+
+TEXT_CASES = [
+    "<p>One &amp; two</p><p>Three&nbsp;four</p>",
+    'Loose <em>inline</em> text<p>a block</p>tail <a href="https://x.example/?a=1&amp;b=2">link</a>',
+    "<ul><li>first</li><li>second <b>bold</b></li></ul><br>after<hr>end",
+    "<table><tr><td>cell 1</td><td>cell 2</td></tr></table><blockquote><p>quoted</p></blockquote>",
+    '<p title="a > b">attribute with a bracket</p><pre>  spaced\n\n  out  </pre>',
+    "<div><div><p>deep</p>inner tail</div>outer tail</div>",
+    "&lt;not a tag&gt; &#169; &copy &notin; &amp;amp;",
+]
+
+
+@pytest.mark.parametrize("html", TEXT_CASES)
+def test_sanitized_html_is_read_without_a_parser_exactly_as_with_one(html: str) -> None:
+    clean = sanitize_html(html, base_url="https://x.example/")
+    regular = text_module._regular_paragraphs(clean)
+    assert regular is not None
+    assert regular == text_module._parsed_paragraphs(clean)
+    assert html_to_paragraphs(clean) == regular
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["<script>x < y</script><p>a</p>", "<p>a</p><!-- c -->", "<p>a\x00b</p>", "<P>upper</P>", "a < b"],
+)
+def test_html_outside_the_sanitized_form_goes_to_the_parser(html: str) -> None:
+    assert text_module._regular_paragraphs(html) is None
+    assert html_to_paragraphs(html) == text_module._parsed_paragraphs(html)
+
+
+def test_feedparser_sanitize_corpus_reads_the_same_without_a_parser(shared_data: Path) -> None:
+    compared = 0
+    for path in sorted(
+        (shared_data / "feeds" / "feedparser-tests" / "wellformed" / "sanitize").glob("*.xml")
+    ):
+        clean = sanitize_html(path.read_text(errors="replace"), base_url="https://x.example/")
+        regular = text_module._regular_paragraphs(clean)
+        if regular is not None:
+            assert regular == text_module._parsed_paragraphs(clean), path.name
+            compared += 1
+    assert compared > 500

@@ -12,11 +12,19 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gazette.config import Settings
 from gazette.ingest.fetch import Fetcher
-from gazette.pipeline import Context, PollReport, assign_stories, enrich_articles, fetch_page, poll_feed
+from gazette.pipeline import (
+    Context,
+    PollReport,
+    PollRound,
+    assign_stories,
+    enrich_articles,
+    fetch_page,
+    poll_feed,
+)
 from gazette.store import Store
 
 log = logging.getLogger(__name__)
@@ -62,26 +70,40 @@ class Runner:
     async def poll(
         self, feed_ids: Iterable[int], on_done: Callable[[PollReport], None] | None = None
     ) -> RunSummary:
-        """Poll the given feeds and fetch every page they queue; returns when all is done."""
+        """Poll the given feeds and fetch every page they queue; returns when all is done.
+
+        ``concurrency`` polls run at once. The feeds are read in one go and their
+        rows written in batches (a :class:`PollRound`), all written before this returns.
+        """
         summary = RunSummary()
-        gate = asyncio.Semaphore(self.concurrency)
+        ids = list(feed_ids)
+        poll_round = PollRound(self.store)
+        feeds = {feed.id: feed for feed in poll_round.load(ids)}
+        ctx = replace(self.ctx, poll_round=poll_round)
+        queue = iter(ids)
         workers = [asyncio.create_task(self._page_worker(summary)) for _ in range(self.concurrency)]
 
-        async def one(feed_id: int) -> None:
-            async with gate:
-                report = await poll_feed(self.ctx, feed_id)
-            summary.add(report)
-            if on_done is not None:
-                on_done(report)
+        async def poll_worker() -> None:
+            for feed_id in queue:
+                report = await poll_feed(ctx, feed_id, feed=feeds.get(feed_id))
+                summary.add(report)
+                if on_done is not None:
+                    on_done(report)
 
         try:
-            await asyncio.gather(*(one(feed_id) for feed_id in feed_ids))
+            await asyncio.gather(*(poll_worker() for _ in range(max(1, min(self.concurrency, len(ids))))))
+            await self._flush(poll_round)
             await self.pages.join()
         finally:
+            await self._flush(poll_round)
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
         return summary
+
+    async def _flush(self, poll_round: PollRound) -> None:
+        """Write the round's queued feed rows on the store's writer thread."""
+        await asyncio.get_running_loop().run_in_executor(self.worker, poll_round.flush)
 
     async def _page_worker(self, summary: RunSummary) -> None:
         while True:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-import brotli  # type: ignore[import-untyped]
+import brotli
 import httpcore
 import pytest
 
@@ -193,6 +193,12 @@ def pair_route(h: Handler, path: str, query: dict[str, str]) -> None:
     h.reply(200 if ok else 500, b"ok")
 
 
+def hangup_route(h: Handler, path: str, query: dict[str, str]) -> None:
+    """Answer as if keeping the connection alive (no ``Connection: close``), then hang up."""
+    h.reply(200, FEED)
+    h.close_connection = True
+
+
 ROUTES: dict[str, Callable[[Handler, str, dict[str, str]], None]] = {
     "feed.xml": feed_route,
     "chain": chain_route,
@@ -205,6 +211,7 @@ ROUTES: dict[str, Callable[[Handler, str, dict[str, str]], None]] = {
     "bomb": bomb_route,
     "file": file_route,
     "pair": pair_route,
+    "hangup": hangup_route,
 }
 
 
@@ -509,6 +516,105 @@ def test_compression_bomb_is_stopped_with_bounded_memory(fetch_server: LoopServe
 def test_compressed_body_within_cap_is_fully_inflated(fetch_server: LoopServer, kind: str) -> None:
     result = run(fetch(fetch_server.url(f"/bomb/{kind}"), allow=[fetch_server.allow], max_bytes=BOMB_SIZE))
     assert len(result.content) == BOMB_SIZE
+
+
+# --- connection reuse -----------------------------------------------------------------------
+
+
+def _origin(server: LoopServer) -> tuple[str, str, int]:
+    return ("http", str(server.server_address[0]), server.port)
+
+
+def test_not_modified_keeps_the_connection_alive(fetch_server: LoopServer) -> None:
+    spy = SpyBackend()
+
+    async def scenario() -> list[FetchResult]:
+        async with Fetcher(allow=[fetch_server.allow], network_backend=spy) as fetcher:
+            return [await fetcher.get(fetch_server.url("/feed.xml"), etag=ETAG) for _ in range(3)]
+
+    assert [result.status for result in run(scenario())] == [304] * 3
+    assert spy.connected == ["127.0.0.1"]
+
+
+def test_small_error_and_redirect_bodies_are_read_to_keep_the_connection(fetch_server: LoopServer) -> None:
+    spy = SpyBackend()
+
+    async def scenario() -> FetchResult:
+        async with Fetcher(allow=[fetch_server.allow], network_backend=spy) as fetcher:
+            with pytest.raises(HTTPStatusError):
+                await fetcher.get(fetch_server.url("/status/404"))
+            return await fetcher.get(fetch_server.url("/chain/2"))
+
+    assert run(scenario()).content == FEED
+    assert spy.connected == ["127.0.0.1"]
+
+
+def test_an_origin_never_has_more_connections_than_its_per_host_limit(fetch_server: LoopServer) -> None:
+    spy = SpyBackend()
+
+    async def scenario() -> tuple[list[FetchResult], int, int]:
+        async with Fetcher(allow=[fetch_server.allow], per_host=2, network_backend=spy) as fetcher:
+            results = await asyncio.gather(*(fetcher.get(fetch_server.url("/feed.xml")) for _ in range(12)))
+            return results, fetcher.pools.idle_to(_origin(fetch_server)), fetcher.pools.origins
+
+    results, idle, origins = run(scenario())
+    assert all(result.content == FEED for result in results)
+    assert len(spy.connected) == idle == 2
+    assert origins == 1
+
+
+def test_idle_connections_are_capped_least_recently_used_first(
+    fetch_server: LoopServer, fetch_v6_server: LoopServer
+) -> None:
+    async def scenario() -> tuple[int, int, int, int]:
+        allow = [fetch_server.allow, fetch_v6_server.allow]
+        async with Fetcher(allow=allow, max_idle=1) as fetcher:
+            await fetcher.get(fetch_server.url("/feed.xml"))
+            await fetcher.get(fetch_v6_server.url("/feed.xml"))
+            pools = fetcher.pools
+            return (
+                pools.idle_connections,
+                pools.origins,
+                pools.idle_to(_origin(fetch_server)),
+                pools.idle_to(_origin(fetch_v6_server)),
+            )
+
+    assert run(scenario()) == (1, 1, 0, 1)
+
+
+def test_expired_connections_are_closed_and_their_origin_forgotten(fetch_server: LoopServer) -> None:
+    spy = SpyBackend()
+
+    async def scenario() -> tuple[int, int]:
+        async with Fetcher(allow=[fetch_server.allow], keepalive_expiry=0, network_backend=spy) as fetcher:
+            await fetcher.get(fetch_server.url("/feed.xml"))
+            await fetcher.get(fetch_server.url("/feed.xml"))
+            return fetcher.pools.idle_connections, fetcher.pools.origins
+
+    assert run(scenario()) == (0, 0)
+    assert len(spy.connected) == 2
+
+
+def test_a_connection_the_server_hung_up_is_replaced(fetch_server: LoopServer) -> None:
+    spy = SpyBackend()
+
+    async def scenario() -> list[FetchResult]:
+        async with Fetcher(allow=[fetch_server.allow], network_backend=spy) as fetcher:
+            return [await fetcher.get(fetch_server.url("/hangup")) for _ in range(3)]
+
+    assert [result.content for result in run(scenario())] == [FEED] * 3
+    assert len(spy.connected) == 3
+
+
+def test_closing_the_fetcher_closes_idle_connections(fetch_server: LoopServer) -> None:
+    async def scenario() -> tuple[int, int]:
+        fetcher = Fetcher(allow=[fetch_server.allow])
+        await fetcher.get(fetch_server.url("/feed.xml"))
+        before = fetcher.pools.idle_connections
+        await fetcher.aclose()
+        return before, fetcher.pools.idle_connections
+
+    assert run(scenario()) == (1, 0)
 
 
 # --- status codes ---------------------------------------------------------------------------

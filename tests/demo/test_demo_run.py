@@ -92,3 +92,14 @@ def test_story_and_related_cli(demo_db: str) -> None:
         check=True,
     )
     assert json.loads(related.stdout)["id"] == article_id
+
+
+def test_some_stories_show_where_accounts_differ(demo_db: str) -> None:
+    stories = open_store(demo_db).top_stories(limit=500)
+    differing = [story for story in stories if story.differences]
+    assert differing
+    for story in differing:
+        for difference in story.differences:
+            accounts = difference["accounts"]
+            assert isinstance(accounts, list)
+            assert len({account["source"] for account in accounts}) >= 2

@@ -27,8 +27,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import bindparam, func, select, update
-
 from gazette.extract.article import extract_article
 from gazette.extract.sanitize import plain_text, sanitize_html
 from gazette.extract.text import html_to_text
@@ -44,13 +42,6 @@ from gazette.ingest.schedule import (
 from gazette.ingest.urls import source_key
 from gazette.models import Article, Feed, FeedStatus, PausedBy, Quote, QuoteKind, Source
 from gazette.store import EntityMention, Store
-from gazette.store.articles import BATCH
-from gazette.store.feeds import _feed as feed_from_row
-from gazette.store.feeds import _feed_values as feed_values
-from gazette.store.schema import articles as articles_table
-from gazette.store.schema import feed_entries
-from gazette.store.schema import feeds as feeds_table
-from gazette.store.util import chunks
 
 if TYPE_CHECKING:
     from gazette.enrich.pipeline import Enrichment
@@ -118,19 +109,13 @@ class PollRound:
     def __init__(self, store: Store, batch_size: int = 64) -> None:
         self.store = store
         self.batch_size = batch_size
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[tuple[Feed, FeedStatus]] = []
         self._lock = threading.Lock()
         self._source_ids: dict[str, int] = {}
 
     def load(self, feed_ids: Iterable[int]) -> list[Feed]:
         """The stored feeds among ``feed_ids``, in that order (unknown ids are left out)."""
-        ids = list(dict.fromkeys(feed_ids))
-        found: dict[int, Feed] = {}
-        with self.store.engine.connect() as conn:
-            for chunk in chunks(ids, BATCH):
-                rows = conn.execute(select(feeds_table).where(feeds_table.c.id.in_(chunk)))
-                found.update((row.id, feed_from_row(row)) for row in rows)
-        return [found[feed_id] for feed_id in ids if feed_id in found]
+        return self.store.get_feeds(list(feed_ids))
 
     def source_for(self, source: Source) -> Source:
         """``store.source_for``, asked once per source key and round."""
@@ -144,55 +129,15 @@ class PollRound:
 
     def save(self, feed: Feed, status_before: FeedStatus) -> bool:
         """Queue the feed's polling columns for writing; True when a batch is ready to :meth:`flush`."""
-        values = feed_values(feed)
-        row = {f"p_{name}": values[name] for name in _POLLED_COLUMNS}
-        row.update(p_id=feed.id, p_title=values["title"], p_status_before=status_before.value)
         with self._lock:
-            self._pending.append(row)
+            self._pending.append((replace(feed), status_before))
             return len(self._pending) >= self.batch_size
 
     def flush(self) -> None:
         """Write every queued feed row in one transaction."""
         with self._lock:
-            rows, self._pending = self._pending, []
-        if rows:
-            with self.store.engine.begin() as conn:
-                conn.execute(_SAVE_POLLED, rows)
-
-
-_POLLED_COLUMNS = (
-    "source_id",
-    "site_url",
-    "etag",
-    "last_modified",
-    "status",
-    "paused_by",
-    "error",
-    "failing_since",
-    "error_count",
-    "last_fetched",
-    "next_poll",
-    "interval_seconds",
-)
-_SAVE_POLLED = (
-    update(feeds_table)
-    .where(
-        feeds_table.c.id == bindparam("p_id"),
-        feeds_table.c.status == bindparam("p_status_before", type_=feeds_table.c.status.type),
-    )
-    .values(
-        {name: bindparam(f"p_{name}", type_=feeds_table.c[name].type) for name in _POLLED_COLUMNS}
-        | {"title": func.coalesce(feeds_table.c.title, bindparam("p_title", type_=feeds_table.c.title.type))}
-    )
-)
-_STORED_HASHES = (
-    select(feed_entries.c.entry_key, articles_table.c.content_hash)
-    .join(articles_table, articles_table.c.id == feed_entries.c.article_id)
-    .where(
-        feed_entries.c.feed_id == bindparam("feed_id"),
-        feed_entries.c.entry_key.in_(bindparam("keys", expanding=True)),
-    )
-)
+            pending, self._pending = self._pending, []
+        self.store.save_polled_feeds(pending)
 
 
 async def poll_feed(
@@ -285,11 +230,7 @@ def _changed_entries(store: Store, feed: Feed, entries: Sequence[ParsedEntry]) -
     unique = list(firsts.values())
     if feed.last_fetched is None:  # never polled: no entry of this feed is stored yet
         return unique
-    stored: dict[str, str | None] = {}
-    with store.engine.connect() as conn:
-        for chunk in chunks([entry.key for entry in unique], BATCH):
-            rows = conn.execute(_STORED_HASHES, {"feed_id": feed.id, "keys": list(chunk)})
-            stored.update((key, content_hash) for key, content_hash in rows)
+    stored = store.stored_entry_hashes(feed.id or 0, [entry.key for entry in unique])
     return [entry for entry in unique if stored.get(entry.key, "") != _content_hash(entry)]
 
 

@@ -23,7 +23,7 @@ from gazette.store.db import (
     safe_url,
 )
 from gazette.store.enrichment import EnrichmentStore, EntityMention, StoredEnrichment
-from gazette.store.feeds import FeedStore
+from gazette.store.feeds import FeedStore, PolledFeedStore
 from gazette.store.stories import EntityCount, RelatedArticle, StoryStore
 from gazette.store.views import ViewStore
 
@@ -51,7 +51,16 @@ COUNTED = {
 }
 
 
-class Store(FeedStore, ArticleStore, EnrichmentStore, StoryStore, AccountStore, CommentStore, ViewStore):
+class Store(
+    FeedStore,
+    PolledFeedStore,
+    ArticleStore,
+    EnrichmentStore,
+    StoryStore,
+    AccountStore,
+    CommentStore,
+    ViewStore,
+):
     def __init__(self, url: str) -> None:
         self.engine = create_store_engine(url)
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Engine, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gazette.models import Feed, FeedStatus, PausedBy, Source
 from gazette.store.db import explain_errors
-from gazette.store.schema import feed_entries, feeds, sources
-from gazette.store.util import utcnow
+from gazette.store.schema import articles, feed_entries, feeds, sources
+from gazette.store.util import chunks, utcnow
 
 ACTIVE = (FeedStatus.NEW.value, FeedStatus.OK.value, FeedStatus.FAILED.value)
 
@@ -171,3 +172,82 @@ class FeedStore:
         query = select(feed_entries.c.feed_id, func.count()).group_by(feed_entries.c.feed_id)
         with explain_errors(self.engine), self.engine.connect() as conn:
             return {feed_id: count for feed_id, count in conn.execute(query)}
+
+
+POLLED_COLUMNS = (
+    "source_id",
+    "site_url",
+    "etag",
+    "last_modified",
+    "status",
+    "paused_by",
+    "error",
+    "failing_since",
+    "error_count",
+    "last_fetched",
+    "next_poll",
+    "interval_seconds",
+)
+_SAVE_POLLED = (
+    update(feeds)
+    .where(
+        feeds.c.id == bindparam("p_id"),
+        feeds.c.status == bindparam("p_status_before", type_=feeds.c.status.type),
+    )
+    .values(
+        {name: bindparam(f"p_{name}", type_=feeds.c[name].type) for name in POLLED_COLUMNS}
+        | {"title": func.coalesce(feeds.c.title, bindparam("p_title", type_=feeds.c.title.type))}
+    )
+)
+_STORED_HASHES = (
+    select(feed_entries.c.entry_key, articles.c.content_hash)
+    .join(articles, articles.c.id == feed_entries.c.article_id)
+    .where(
+        feed_entries.c.feed_id == bindparam("feed_id"),
+        feed_entries.c.entry_key.in_(bindparam("keys", expanding=True)),
+    )
+)
+ID_BATCH = 500
+
+
+class PolledFeedStore:
+    """Bulk reads and writes for a polling round: building one statement per feed costs more
+    than the fetch itself (~1 ms to read a feed row, ~2 ms to write one)."""
+
+    engine: Engine
+
+    def get_feeds(self, feed_ids: Sequence[int]) -> list[Feed]:
+        """The stored feeds among ``feed_ids``, in that order (unknown ids are left out)."""
+        ids = list(dict.fromkeys(feed_ids))
+        found: dict[int, Feed] = {}
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            for chunk in chunks(ids, ID_BATCH):
+                rows = conn.execute(select(feeds).where(feeds.c.id.in_(chunk)))
+                found.update((row.id, _feed(row)) for row in rows)
+        return [found[feed_id] for feed_id in ids if feed_id in found]
+
+    def save_polled_feeds(self, polled: Sequence[tuple[Feed, FeedStatus]]) -> None:
+        """Write what polling changed, in one executemany.
+
+        Only the columns polling owns are written (the title only when it was empty), and
+        only while a feed's status is still the one it was read with: a feed paused or
+        resumed by someone else meanwhile keeps their change.
+        """
+        rows = []
+        for feed, status_before in polled:
+            values = _feed_values(feed)
+            row = {f"p_{name}": values[name] for name in POLLED_COLUMNS}
+            row.update(p_id=feed.id, p_title=values["title"], p_status_before=status_before.value)
+            rows.append(row)
+        if rows:
+            with explain_errors(self.engine), self.engine.begin() as conn:
+                conn.execute(_SAVE_POLLED, rows)
+
+    def stored_entry_hashes(self, feed_id: int, keys: Sequence[str]) -> dict[str, str | None]:
+        """Content hashes of the articles behind the feed's known entry keys."""
+        stored: dict[str, str | None] = {}
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            for chunk in chunks(keys, ID_BATCH):
+                rows = conn.execute(_STORED_HASHES, {"feed_id": feed_id, "keys": list(chunk)})
+                stored.update((key, content_hash) for key, content_hash in rows)
+        return stored

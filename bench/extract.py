@@ -5,9 +5,10 @@ Each side runs in a fresh Python process over the same list of files, so start-u
 a user running ``gazette extract FILE...``. Reading the files is included for both.
 The peer is ``trafilatura.extract(html, include_comments=False, favor_precision=True)``.
 
-    .venv/bin/python bench/extract.py [--shared ../shared/data] [--limit N]
+    .venv/bin/python bench/extract.py [--shared ../shared/data] [--limit N] [--runs N]
 
-Prints wall-clock and CPU pages/s for both and the ratio ours/peer (> 1 means we are faster).
+Prints wall-clock and CPU pages/s for both and the ratio ours/peer (> 1 means we are faster),
+per run and, with ``--runs`` > 1, the median ratios. The two sides alternate within a run.
 CPU time is the fairer figure on a shared machine; wall time is what a user waits.
 """
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -76,6 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="extraction pages/s, ours vs trafilatura")
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=1, help="repeat, then print the median ratios")
     parser.add_argument("--worker", nargs=2, metavar=("SIDE", "LISTING"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -84,14 +87,20 @@ def main() -> int:
     files = corpus(args.shared, args.limit)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as listing:
         listing.write("\n".join(files))
-    results = {side: timed_run(side, Path(listing.name)) for side in ("peer", "ours")}
-    Path(listing.name).unlink()
     print(f"{len(files)} pages (trafilatura-eval + readability-test-pages), start-up included")
-    print(f"{'':<8}{'wall pages/s':>14}{'CPU pages/s':>14}")
-    for side, (wall, cpu) in results.items():
-        print(f"{side:<8}{len(files) / wall:>14.1f}{len(files) / cpu:>14.1f}")
-    (peer_wall, peer_cpu), (ours_wall, ours_cpu) = results["peer"], results["ours"]
-    print(f"{'ratio':<8}{peer_wall / ours_wall:>14.2f}{peer_cpu / ours_cpu:>14.2f}   (ours/peer pages/s)")
+    wall_ratios, cpu_ratios = [], []
+    for run in range(1, args.runs + 1):
+        results = {side: timed_run(side, Path(listing.name)) for side in ("peer", "ours")}
+        print(f"run {run}: {'':<1}{'wall pages/s':>14}{'CPU pages/s':>14}")
+        for side, (wall, cpu) in results.items():
+            print(f"{side:<8}{len(files) / wall:>14.1f}{len(files) / cpu:>14.1f}")
+        (peer_wall, peer_cpu), (ours_wall, ours_cpu) = results["peer"], results["ours"]
+        wall_ratios.append(peer_wall / ours_wall)
+        cpu_ratios.append(peer_cpu / ours_cpu)
+        print(f"{'ratio':<8}{wall_ratios[-1]:>14.2f}{cpu_ratios[-1]:>14.2f}   (ours/peer pages/s)")
+    Path(listing.name).unlink()
+    if args.runs > 1:
+        print(f"median  {median(wall_ratios):>14.2f}{median(cpu_ratios):>14.2f}   over {args.runs} runs")
     return 0
 
 

@@ -43,3 +43,17 @@ def test_shingle_f1_and_labels() -> None:
     assert extraction.same_label("Ｔｉｔｌｅ", "title")
     assert not extraction.same_label(None, "title")
     assert extraction.same_language("en", "en-US")
+
+
+def test_name_normalized_byline_drops_a_leading_by_on_both_sides() -> None:
+    assert extraction.same_name("Erin Cunningham", "By Erin Cunningham")
+    assert extraction.same_name("by Jane Doe", "Jane Doe")
+    assert not extraction.same_label("Erin Cunningham", "By Erin Cunningham")
+    assert not extraction.same_name("Bysshe Shelley", "Shelley")
+    assert not extraction.same_name(None, "By Erin Cunningham")
+
+
+def test_expected_html_is_read_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "expected.html"
+    path.write_bytes("<div><p>Pět vítězných duelů</p></div>".encode())
+    assert "Pět vítězných" in extraction.expected_html(path)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
-from gazette.extract.article import Block, Extracted, extract_article, render_html
+from gazette.extract.article import Block, Extracted, extract_article, is_thin, parse_page, render_html
 from gazette.extract.cleanup import (
     Context,
     clean_blocks,
@@ -15,6 +16,13 @@ from gazette.extract.cleanup import (
     is_furniture,
     normalized,
     split_captions,
+)
+from gazette.extract.metadata import (
+    PageMetadata,
+    byline_name,
+    document_byline,
+    read_metadata,
+    without_site_suffix,
 )
 
 
@@ -194,3 +202,137 @@ def test_repeated_headline_and_standfirst_at_top_are_dropped() -> None:
         Block("p", "Body text that stays."),
     ]
     assert clean_blocks(blocks, context).blocks == [blocks[1], blocks[3]]
+
+
+def test_cdata_json_ld_byline_parts_and_marked_up_date(test_data: Path) -> None:
+    page = load(test_data, "valley-report.html")
+    assert page.title == "Orchard growers count the cost of a late frost"
+    assert page.author == "Ana Ruiz"
+    assert page.published == datetime(2026, 3, 3, 6, 45, tzinfo=UTC)
+    assert len(page.blocks) == 4
+    assert page.text.startswith("Apple and cherry growers")
+    for noise in ("4 min read", "Recommended", "Beekeepers", "About the author", "vineyard", "Last updated"):
+        assert noise not in page.text
+
+
+def dom_metadata(html: str) -> PageMetadata:
+    tree = parse_page(html)
+    assert tree is not None
+    return read_metadata(tree, None, LexborHTMLParser(html))
+
+
+def test_property_meta_wins_over_name_meta() -> None:
+    html = (
+        '<html><head><meta name="dc.title" content="From name">'
+        '<meta property="dc:title" content="From property"></head><body><p>x</p></body></html>'
+    )
+    assert dom_metadata(html).title == "From property"
+
+
+@pytest.mark.parametrize(
+    ("name", "headline", "title"),
+    [
+        (
+            "List of films featuring time loops",
+            "Wikimedia list article",
+            "List of films featuring time loops",
+        ),
+        ("Example News", "Storm closes the coast road for a week", "Storm closes the coast road for a week"),
+    ],
+)
+def test_json_ld_name_or_headline_whichever_matches_the_page_title(
+    name: str, headline: str, title: str
+) -> None:
+    html = (
+        f"<html><head><title>{title} - Example News</title>"
+        '<script type="application/ld+json">{"@type": "Article", '
+        f'"name": "{name}", "headline": "{headline}"}}</script></head><body><p>x</p></body></html>'
+    )
+    assert dom_metadata(html).title == title
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("By Joshua Sokol May 20, 2019", "Joshua Sokol"),
+        ("César Salza 1 de diciembre de 2017 3:00 AM PST", "César Salza"),
+        ("Nicolas Perriault —", "Nicolas Perriault"),
+        ("James Akinaka • 8h", "James Akinaka"),
+        ("Last Updated: January 7, 2025", None),
+    ],
+)
+def test_byline_name_drops_prefix_dates_and_separators(raw: str, name: str | None) -> None:
+    assert byline_name(raw) == name
+
+
+def test_byline_in_a_comment_or_sidebar_box_is_skipped() -> None:
+    html = (
+        '<html><body><div id="comments"><div class="byline">Commenter</div></div>'
+        '<div class="author-box"><a class="author-link">Real Author</a><div class="author-title">Editor</div>'
+        "</div></body></html>"
+    )
+    assert document_byline(LexborHTMLParser(html)) == "Real Author"
+
+
+def test_title_without_site_suffix() -> None:
+    assert without_site_suffix("Storm closes the coast road - Example News") == "Storm closes the coast road"
+    assert without_site_suffix("Home | Site") == "Home | Site"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4 min read",
+        "Lesezeit: 3 Minuten",
+        "Sie sind aktuell nicht eingeloggt.",
+        "© 2026 Example Media. All rights reserved.",
+        "24. März 2004, 19:49 | Genesis",
+        "Letzte Änderung 14.02.2019",
+        "2021-10-16 | Botschaft",
+        "Kommentare insgesamt: 0",
+        "Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)",
+        "If you enjoyed reading this post, would you consider supporting our work?",
+    ],
+)
+def test_notices_are_furniture(text: str) -> None:
+    assert is_furniture(Block("p", text))
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        Block("p", "12. März 2020 war ein kalter Tag."),
+        Block("li", "12 March 2020 – schools close"),
+        Block("p", "He urged readers to donate to the flood appeal before the end of the month."),
+    ],
+)
+def test_dated_prose_and_timeline_items_are_kept(block: Block) -> None:
+    assert not is_furniture(block)
+
+
+def test_promo_heading_and_author_biography_are_dropped() -> None:
+    blocks = [
+        Block("p", "Body text."),
+        Block("h", "Empfohlene Beiträge"),
+        Block("li", "Another story"),
+        Block("h", "Über den Autor"),
+        Block("p", "Max schreibt seit 2010 über Verkehr."),
+        Block("h", "Nächster Abschnitt"),
+        Block("p", "More body text."),
+    ]
+    assert clean_blocks(blocks, Context()).blocks == [blocks[0], blocks[5], blocks[6]]
+
+
+def test_agency_and_picture_credits_are_dropped() -> None:
+    blocks = [Block("p", "Body text."), Block("p", "aja/PAP"), Block("p", "Beitragsbild: Titelseite der FAZ")]
+    assert clean_blocks(blocks, Context()).blocks == [blocks[0]]
+
+
+def test_full_cascade_only_for_thin_bodies() -> None:
+    from lxml.etree import fromstring
+
+    long_body = fromstring("<body><p>" + "word " * 400 + "</p></body>")
+    assert not is_thin(long_body, "word " * 400)
+    assert is_thin(fromstring("<body><p>short</p></body>"), "short")
+    tables = fromstring("<body><p>a</p><table/><table/></body>")
+    assert is_thin(tables, "x" * 2000)

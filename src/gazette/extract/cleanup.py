@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 BlockKind = Literal["p", "h", "li", "quote", "caption"]
@@ -62,7 +63,8 @@ NEWSLETTER_TOPIC = re.compile(r"newsletter|inbox|e-?mail|updates|abonn|alerts|bu
 NEWSLETTER_ANYWHERE = re.compile(
     r"in your inbox|enter your e-?mail|sign up for (?:our|the) \w+ ?newsletter|"
     r"follow us on|folgen sie uns|s[ií]guenos en|"
-    r"download (?:the|our) [\w ]{0,30}apps?\b",
+    r"download (?:the|our) [\w ]{0,30}apps?\b|sign up here|hier anmelden|inscr[ií]bete aquí|"
+    r"o suscribirse aquí",
     re.IGNORECASE,
 )
 COOKIE = re.compile(
@@ -72,6 +74,8 @@ COOKIE = re.compile(
     r"manage consent)",
     re.IGNORECASE,
 )
+COOKIE_WORDS = ("cookie", "einstellungen", "privacy settings", "consent")
+"""Every COOKIE match contains one of these: a cheap test before the regex."""
 PAYWALL = re.compile(
     r"(?:subscribe (?:now )?to (?:continue|keep) reading|to continue reading|already a subscriber|"
     r"this (?:article|story|content) is (?:only )?(?:available )?(?:for|to) (?:subscribers|members)|"
@@ -97,10 +101,60 @@ STAFF_ROLE = re.compile(
     re.IGNORECASE,
 )
 CREDIT = re.compile(
-    r"^(?:photo|image|picture|foto|bild|video|illustration|credit|source|quelle)s?\s*(?:credit)?\s*[:©]"
+    r"^\(?(?:photo|image|picture|foto|bild|video|illustration|credit|source|quelle|beitragsbild|titelbild|"
+    r"titelfoto|bildquelle|bildnachweis|crédits? photos?|cr[ée]dito)s?\s*(?:credit)?\s*[:©]"
+    r"|^(?:\w{2,5}/)+(?:pap|dpa|afp|apa|kna|epd|sda|ots|reuters|ap)$"
     r"|(?:/|\|)\s*(?:getty images|reuters|afp|ap|dpa|epa|shutterstock|alamy|picture alliance)\W*$"
     r"|^©"
     r"|^(?:afp|ap|dpa|epa|reuters|getty images|imago|picture alliance)\s*/\s*[\w .-]+$",
+    re.IGNORECASE,
+)
+
+
+NOTICE = re.compile(
+    r"^(?:\d+\s*(?:min(?:ute)?s?\.?|minuten)\s*(?:read|lesezeit|de lecture|de lectura)\b|"
+    r"(?:lesezeit|reading time|temps de lecture|tiempo de lectura)\s*:?\s*\d)|"
+    r"ten tekst przeczytasz|"
+    r"(?:sie sind (?:aktuell |derzeit )?nicht (?:eingeloggt|angemeldet)|du musst eingeloggt sein|"
+    r"you must be logged in|vous devez être connecté)|"
+    r"all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|"
+    r"chroniony prawem autorskim|"
+    r"consider supporting (?:our|us)|support our (?:work|journalism)|help us continue|"
+    r"unterstützen sie unsere arbeit|wesprzyj nas|"
+    r"letter to the editor|leserbrief schreiben|"
+    r"(?:um|to) (?:den inhalt|the content) (?:von [\w.-]+ )?(?:zu laden|load)|"
+    r"this (?:post|article|page) (?:contains|may contain) (?:affiliate links|references to products)|"
+    r"we may (?:receive|earn) (?:a )?(?:compensation|commission)",
+    re.IGNORECASE,
+)
+"""Reading-time, log-in, copyright, support-us, embed-consent and affiliate notices."""
+PROMO_HEADING = re.compile(
+    r"^\s*(?:empfohlene (?:beiträge|artikel)|weitere (?:informationen|artikel|beiträge|meldungen)|"
+    r"mehr (?:zum thema|zu diesem thema|informationen|dazu|artikel)|vorschau auf|das könnte|"
+    r"more (?:on|about|from|stories|articles)|related|recommended|further reading|"
+    r"lire aussi|à lire|sur le même sujet|más (?:noticias|información)|te puede interesar)\b",
+    re.IGNORECASE,
+)
+"""A short heading that opens a box of links to other articles."""
+AUTHOR_HEADING = re.compile(
+    r"^\s*(?:about the author|über (?:den autor|die autorin)|zum autor|zur autorin|die autorin|der autor|"
+    r"à propos de l'auteur|sobre el autor|sobre la autora)s?\s*:?\s*$",
+    re.IGNORECASE,
+)
+"""A heading over the author's biography."""
+DATE_LINE = re.compile(
+    r"^(?:(?:letzte änderung|zuletzt (?:aktualisiert|geändert)|last (?:updated|modified)|"
+    r"aktualisiert(?: am)?|veröffentlicht(?: am)?|published(?: on)?|updated(?: on)?|posted(?: on)?|stand|"
+    r"erstellt(?: am)?)\s*:?\s*)?"
+    r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|"
+    r"\d{1,2}\.?\s+[^\W\d]{3,10}\.?\s+\d{4})\b"
+    r"(?:,?\s*\d{1,2}[:.]\d{2}(?:\s*(?:uhr|am|pm|h))?)?(?:\s*[|•·–—-]\s*[^.!?|]{0,25})?$",
+    re.IGNORECASE,
+)
+"""A line that is only a date (with a label before it, or a time or a short category after it)."""
+COMMENT_COUNT = re.compile(
+    r"^(?:kommentare|comments|commentaires|comentarios)(?: insgesamt)?\s*:?\s*\(?\d+\)?$|"
+    r"^(?:keine kommentare|no comments|aucun commentaire|sin comentarios)\b",
     re.IGNORECASE,
 )
 
@@ -129,14 +183,18 @@ class Cleaned:
     partial: bool
 
 
+@lru_cache(maxsize=4096)
 def normalized(text: str) -> str:
-    """NFKC, casefolded, whitespace collapsed, outer punctuation stripped: the key for comparisons."""
+    """NFKC, casefolded, whitespace collapsed, outer punctuation stripped: the key for comparisons.
+
+    Cached: every rule compares the same blocks, and this is most of their cost.
+    """
     folded = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(folded.split()).strip(" \"'“”‘’«».:;,-–—|")
 
 
 def is_share_line(text: str) -> bool:
-    return bool(SHARE_COUNT.match(text) or SHARE_WORDS.match(text))
+    return len(text) <= SHORT and bool(SHARE_COUNT.match(text) or SHARE_WORDS.match(text))
 
 
 def is_promo_line(text: str) -> bool:
@@ -151,7 +209,10 @@ def is_newsletter_box(text: str) -> bool:
 
 
 def is_cookie_box(text: str) -> bool:
-    return len(text) <= 2 * SHORT and bool(COOKIE.search(text))
+    if len(text) > 2 * SHORT:
+        return False
+    folded = text.casefold()
+    return any(word in folded for word in COOKIE_WORDS) and bool(COOKIE.search(text))
 
 
 def is_paywall_teaser(text: str) -> bool:
@@ -167,20 +228,45 @@ def is_byline(text: str, author: str | None) -> bool:
     return bool((BYLINE.match(text) and not text.endswith((".", "!", "?"))) or STAFF_ROLE.match(text))
 
 
-def is_furniture(block: Block) -> bool:
-    """Share counters, promo lines, newsletter and cookie boxes: never article text."""
+def is_notice(block: Block) -> bool:
+    """Short site notices, date-only lines and comment counters; a list item may be a dated timeline entry."""
     text = block.text
-    return is_share_line(text) or is_promo_line(text) or is_newsletter_box(text) or is_cookie_box(text)
+    if len(text) > SHORT:
+        return False
+    date_line = block.kind != "li" and DATE_LINE.match(text)
+    return bool(NOTICE.search(text) or date_line or COMMENT_COUNT.match(text))
+
+
+def is_furniture(block: Block) -> bool:
+    """Share counters, promo lines, newsletter and cookie boxes, notices: never article text."""
+    text = block.text
+    return (
+        is_share_line(text)
+        or is_promo_line(text)
+        or is_newsletter_box(text)
+        or is_cookie_box(text)
+        or is_notice(block)
+    )
 
 
 def drop_promo_lists(blocks: list[Block]) -> list[Block]:
-    """A "Read more:" / "Mehr zum Thema" label heads a list of links: drop the list with it."""
+    """A "Read more:" / "Mehr zum Thema" label heads a list of links: drop the list with it.
+
+    A promo heading ("Empfohlene Beiträge", "More on this") goes too, and an
+    "About the author" heading goes with the biography under it (up to the next heading).
+    """
     kept: list[Block] = []
     dropping = False
+    in_biography = False
     for block in blocks:
-        if dropping and block.kind == "li":
+        if block.kind == "h":
+            in_biography = len(block.text) <= 40 and bool(AUTHOR_HEADING.match(block.text))
+        if in_biography or (dropping and block.kind == "li"):
             continue
         dropping = len(block.text) <= 80 and bool(PROMO_PREFIX.match(block.text))
+        if block.kind == "h" and len(block.text) <= 80 and PROMO_HEADING.match(block.text):
+            dropping = True
+            continue
         kept.append(block)
     return kept
 
@@ -256,8 +342,11 @@ def _is_credit(text: str) -> bool:
 
 
 def _glued_caption(text: str, captions: frozenset[str]) -> tuple[str, str] | None:
+    head = normalized(text[:40])
     for caption in captions:
-        if len(caption) < 12 or not normalized(text[: len(caption) + 8]).startswith(caption):
+        if len(caption) < 12 or not head.startswith(caption[:8]):
+            continue
+        if not normalized(text[: len(caption) + 8]).startswith(caption):
             continue
         cut = _prefix_length(text, caption)
         if cut is not None and text[cut:].strip():
@@ -275,11 +364,11 @@ def _prefix_length(text: str, caption: str) -> int | None:
 
 def clean_blocks(blocks: list[Block], context: Context) -> Cleaned:
     """Apply every rule; report whether a paywall teaser was found (and removed)."""
-    partial = any(is_paywall_teaser(b.text) for b in blocks)
+    teasers = {b.text for b in blocks if is_paywall_teaser(b.text)}
     kept = drop_credits(drop_promo_lists(blocks))
-    kept = [b for b in kept if not is_furniture(b) and not is_paywall_teaser(b.text)]
+    kept = [b for b in kept if b.text not in teasers and not is_furniture(b)]
     kept = drop_leading_repeats(kept, context)
     kept = drop_repeated_quotes(kept)
     kept = split_captions(kept, context.captions)
     kept = drop_duplicates(kept)
-    return Cleaned(blocks=kept, partial=partial)
+    return Cleaned(blocks=kept, partial=bool(teasers))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
 from gazette.config import ConfigError, Settings, ensure_secret_key, load_settings
+from tests.conftest import REPO
 
 
 @pytest.fixture(autouse=True)
@@ -84,3 +84,43 @@ def test_bad_values_are_one_line_errors(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("GAZETTE_CONFIG", str(bad))
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings()
+
+
+def test_account_and_comment_limits_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gazette.web.auth import AuthLimits, auth_limits_from
+
+    assert auth_limits_from(load_settings()) == AuthLimits(clock=auth_limits_from(load_settings()).clock)
+    monkeypatch.setenv("GAZETTE_COMMENTS_PER_USER", "3")
+    monkeypatch.setenv("GAZETTE_HOLD_FIRST_COMMENTS", "true")
+    limits = auth_limits_from(load_settings(comment_edit_seconds=60, comment_max_depth=4))
+    assert (limits.comments_per_user, limits.hold_first_comments) == (3, True)
+    assert (limits.edit_window_seconds, limits.max_depth) == (60, 4)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("session_days", 0),
+        ("comments_per_user", 0),
+        ("max_comment_length", 200_000),
+        ("comment_max_depth", 0),
+    ],
+)
+def test_account_limits_are_validated(name: str, value: int) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings(**{name: value})
+
+
+def test_the_app_takes_its_limits_from_settings(tmp_path: Path) -> None:
+    from gazette.store import Store
+    from gazette.web.app import create_app
+    from gazette.web.auth import AuthLimits
+
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        app = create_app(load_settings(comments_per_ip=7), store)
+        assert app.state.auth_limits.comments_per_ip == 7
+        own = AuthLimits(comments_per_ip=1)
+        assert create_app(load_settings(), store, auth_limits=own).state.auth_limits is own
+    finally:
+        store.close()

@@ -166,6 +166,42 @@ def demo(
     run_demo(settings, port=port, serve=not no_serve, fresh=fresh, poll=not no_poll, console=err)
 
 
+def new_password(from_stdin: bool) -> str:
+    """The new account's password: stdin's first line, or asked twice on a terminal."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("no terminal to ask for the password on; pipe it in with --password-stdin")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    return password
+
+
+@app.command("create-user")
+def create_user_command(
+    username: Annotated[str, typer.Argument(help="The new account's name.")],
+    db: DbOption = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make it an administrator.")] = False,
+    moderator: Annotated[bool, typer.Option("--moderator", help="Make it a moderator.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line.")
+    ] = False,
+) -> None:
+    """Create an account (a reader, unless --admin or --moderator)."""
+    from gazette.models import Role
+    from gazette.web.auth import AccountError, create_user
+
+    if admin and moderator:
+        raise UserError("choose one of --admin and --moderator")
+    role = Role.ADMIN if admin else Role.MODERATOR if moderator else Role.READER
+    store = store_for(settings_for(db))
+    password = new_password(password_stdin)
+    try:
+        user = create_user(store, username, password, role)
+    except AccountError as exc:
+        raise UserError(str(exc)) from None
+    err.print(f"Created {user.role.value} {user.username} (id {user.id})", highlight=False)
+
+
 def feed_record(feed: Feed, counts: dict[int, int]) -> dict[str, Any]:
     return {
         "id": str(feed.id),

@@ -95,6 +95,31 @@ class Settings(BaseSettings):
     user_agent: str = Field(
         "Gazette/0.1 (+https://github.com/gazette-news/gazette)", description="User-Agent"
     )
+    session_days: int = Field(30, ge=1, le=3650, description="How long a login lasts, in days")
+    login_window_seconds: int = Field(
+        900, ge=1, le=86_400, description="Window over which failed logins are counted"
+    )
+    login_failures_per_account: int = Field(
+        5, ge=1, le=10_000, description="Failed logins per account within the window before refusing"
+    )
+    login_failures_per_ip: int = Field(
+        20, ge=1, le=100_000, description="Failed logins per client address within the window"
+    )
+    comment_window_seconds: int = Field(
+        600, ge=1, le=86_400, description="Window over which comments are counted for rate limits"
+    )
+    comments_per_user: int = Field(10, ge=1, le=10_000, description="Comments per user within the window")
+    comments_per_ip: int = Field(30, ge=1, le=100_000, description="Comments per address within the window")
+    comment_edit_seconds: int = Field(
+        900, ge=0, le=604_800, description="How long after posting a comment may be edited"
+    )
+    max_comment_length: int = Field(10_000, ge=1, le=100_000, description="Longest comment, in characters")
+    max_links_per_comment: int = Field(
+        3, ge=0, le=1000, description="Comments with more links are held for moderation"
+    )
+    hold_first_comments: bool = Field(False, description="Hold a new account's first comment for moderation")
+    comment_max_depth: int = Field(6, ge=1, le=32, description="Deepest reply nesting shown")
+    comment_page_size: int = Field(50, ge=1, le=1000, description="Top-level comments per page of a thread")
 
     @classmethod
     def settings_customise_sources(

@@ -83,7 +83,14 @@ def post_form(client: httpx.Client, page: str, action: str, data: dict[str, Any]
 
 
 @contextmanager
-def running_site(tmp_path: Path, secure_cookies: bool = False, **limits: Any) -> Iterator[Site]:
+def running_site(
+    tmp_path: Path,
+    secure_cookies: bool = False,
+    cache_seconds: float = 0,
+    settings: dict[str, Any] | None = None,
+    **limits: Any,
+) -> Iterator[Site]:
+    """The site, with ``limits`` replacing AuthLimits fields and ``settings`` overriding settings."""
     use_password_hasher(CHEAP_ARGON2ID)
     store = Store(f"sqlite:///{tmp_path / 'site.db'}")
     store.migrate()
@@ -94,8 +101,8 @@ def running_site(tmp_path: Path, secure_cookies: bool = False, **limits: Any) ->
     store.assign_story(article_id, story_id)
     clock = Clock()
     auth_limits = replace(AuthLimits(), clock=clock, **limits)
-    settings = load_settings(data_dir=tmp_path / "data", secure_cookies=secure_cookies)
-    server = LiveServer(settings, store)
+    overrides = {"data_dir": tmp_path / "data", "secure_cookies": secure_cookies, **(settings or {})}
+    server = LiveServer(load_settings(**overrides), store, cache_seconds=cache_seconds)
     app = server.server.config.app
     assert isinstance(app, FastAPI)
     app.state.auth_limits = auth_limits

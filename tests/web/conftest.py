@@ -12,10 +12,10 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.conftest import require
 from gazette.config import Settings, load_settings
 from gazette.store import Store
 from gazette.web.app import create_app
+from tests.conftest import require
 
 from .browsing import ARGS, CHROMIUM, VIEWPORTS, Watch, watched_page
 from .fill import Filled, fill_store

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, TEST_DATA
 from gazette.config import load_settings
 from gazette.extract.sanitize import sanitize_html
 from gazette.store import Store
+from tests.conftest import REPO, TEST_DATA
 
 from .browsing import VIEWPORTS, Watch
 from .conftest import LiveServer

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
 
-from gazette.config import ConfigError, Settings
+from gazette.config import ConfigError, Environment, Settings
 from gazette.demo.publishers import RunningPublishers, start_publishers
 from gazette.models import Feed
 from gazette.runner import Runner, RunSummary, cluster_pending, enrich_pending, fetcher_for
@@ -18,6 +18,9 @@ from gazette.store import Store, open_store
 
 DEMO_PORTS = (8101, 8102, 8103, 8104, 8105, 8106)
 """Fixed, so a reused demo database finds its publishers where it left them."""
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "gazette-demo"  # noqa: S105 -- documented; the demo serves 127.0.0.1 only
+"""The demo's administrator, created when the demo database has no accounts yet."""
 
 
 def demo_database_url(settings: Settings) -> str:
@@ -82,6 +85,7 @@ def prepare_demo(
         settings.fetch_allow = [*settings.fetch_allow, *publishers.allow_list()]
         store = open_store(url, migrated=False)
         store.migrate()
+        ensure_demo_account(store, settings)
         feed_ids = add_publisher_feeds(store, publishers)
         summary = ingest(store, settings, feed_ids, console)
     except BaseException:
@@ -95,6 +99,27 @@ def prepare_demo(
     placed = cluster_pending(store)
     console.print(f"Placed {placed} articles in {store.stats().stories} stories.")
     return store, publishers
+
+
+def ensure_demo_account(store: Store, settings: Settings) -> bool:
+    """Create the demo administrator when there are no accounts yet (never in production)."""
+    from gazette.models import Role
+    from gazette.web.auth import create_user
+
+    if settings.env is Environment.PRODUCTION or store.count_users():
+        return False
+    create_user(store, DEMO_USERNAME, DEMO_PASSWORD, Role.ADMIN)
+    return True
+
+
+def demo_login(store: Store) -> str | None:
+    """The demo login, "demo / password", while that account keeps the documented password."""
+    from gazette.web.auth import password_matches
+
+    user = store.user_by_name(DEMO_USERNAME)
+    if user is None or not password_matches(user.password_hash, DEMO_PASSWORD):
+        return None
+    return f"{DEMO_USERNAME} / {DEMO_PASSWORD}"
 
 
 def enrich_with_progress(store: Store, console: Console) -> int:
@@ -126,6 +151,9 @@ def run_demo(
     try:
         counts = store.stats()
         console.print(f"{counts.articles} articles from {counts.sources} sources in {store.url}")
+        login = demo_login(store)
+        if login:
+            console.print(f"Demo login: {login}", highlight=False)
         if serve:
             console.print(f"Serving the demo on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
             asyncio.run(serve_app(settings, store, "127.0.0.1", port, poll=poll))

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gazette.config import Settings, ensure_secret_key
 from gazette.store import Store
 from gazette.web import accounts, admin, browse, comments, me, moderation, pages
 from gazette.web.api import router as api_router
+from gazette.web.auth import AuthLimits, auth_limits_from, login_redirect_url
 from gazette.web.cache import PageCache
 from gazette.web.render import templates_for
 
@@ -51,17 +55,46 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(settings: Settings, store: Store, *, cache_seconds: float = PAGE_CACHE_SECONDS) -> FastAPI:
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API, not a script)."""
+    accept = request.headers.get("accept", "")
+    return (
+        request.method in ("GET", "HEAD")
+        and "text/html" in accept
+        and not request.url.path.startswith("/api/")
+    )
+
+
+async def login_or_error(request: Request, exc: Exception) -> Response:
+    """Browsers that need to log in are sent to the login form (and back here after); others get JSON."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 401 and wants_html(request):
+        return RedirectResponse(login_redirect_url(request), status_code=303)
+    return await http_exception_handler(request, exc)
+
+
+def create_app(
+    settings: Settings,
+    store: Store,
+    *,
+    cache_seconds: float = PAGE_CACHE_SECONDS,
+    auth_limits: AuthLimits | None = None,
+) -> FastAPI:
     """The web app over ``store``; links are built from ``settings.base_url``, never the Host header.
 
     ``cache_seconds`` is how long an anonymous GET response may be served from
-    the page micro-cache (0 turns it off).
+    the page micro-cache (0 turns it off). ``auth_limits`` defaults to the
+    settings' limits (tests pass their own, with a clock they can move).
+    Swagger UI is off: it needs a CDN and inline scripts, which our CSP refuses;
+    the schema stays at ``/api/openapi.json``.
     """
     ensure_secret_key(settings)
-    app = FastAPI(title="Gazette", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(title="Gazette", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.store = store
+    app.state.auth_limits = auth_limits or auth_limits_from(settings)
     app.state.templates = templates_for(settings)
+    app.add_exception_handler(StarletteHTTPException, login_or_error)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(PageCache, seconds=cache_seconds)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

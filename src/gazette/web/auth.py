@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -69,9 +69,11 @@ def use_password_hasher(hasher: PasswordHasher) -> None:
 
 @dataclass(slots=True)
 class AuthLimits:
-    """Account, comment and moderation limits; the lead will move these into ``Settings``.
+    """Account, comment and moderation limits, from ``Settings`` (see :func:`auth_limits_from`).
 
-    ``clock`` is the time source, so tests can move time instead of sleeping.
+    ``create_app`` puts them on ``app.state.auth_limits``; tests may replace
+    them there. ``clock`` is the time source, so tests can move time instead of
+    sleeping.
     """
 
     session_days: int = 30
@@ -90,6 +92,26 @@ class AuthLimits:
     clock: Callable[[], datetime] = field(default=utcnow)
 
 
+def auth_limits_from(settings: Settings, clock: Callable[[], datetime] = utcnow) -> AuthLimits:
+    """The limits the settings configure (``comment_edit_seconds`` is ``edit_window_seconds`` here)."""
+    return AuthLimits(
+        session_days=settings.session_days,
+        login_window_seconds=settings.login_window_seconds,
+        login_failures_per_account=settings.login_failures_per_account,
+        login_failures_per_ip=settings.login_failures_per_ip,
+        comment_window_seconds=settings.comment_window_seconds,
+        comments_per_user=settings.comments_per_user,
+        comments_per_ip=settings.comments_per_ip,
+        edit_window_seconds=settings.comment_edit_seconds,
+        max_comment_length=settings.max_comment_length,
+        max_links_per_comment=settings.max_links_per_comment,
+        hold_first_comments=settings.hold_first_comments,
+        max_depth=settings.comment_max_depth,
+        thread_page_size=settings.comment_page_size,
+        clock=clock,
+    )
+
+
 class AccountError(ValueError):
     """A form value the user must fix; the message says what."""
 
@@ -97,7 +119,7 @@ class AccountError(ValueError):
 def limits_of(request: Request) -> AuthLimits:
     limits = getattr(request.app.state, "auth_limits", None)
     if limits is None:
-        limits = request.app.state.auth_limits = AuthLimits()
+        limits = request.app.state.auth_limits = auth_limits_from(settings_of(request))
     assert isinstance(limits, AuthLimits)
     return limits
 
@@ -319,6 +341,47 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     response.headers["cache-control"] = "no-store"
     set_pending_cookies(request, response)
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class Nav:
+    """What the site header shows about the viewer (``nav`` in every template)."""
+
+    user: User | None
+    logout_csrf: str
+    can_moderate: bool
+    is_admin: bool
+    login_url: str
+    register_url: str
+
+
+def nav_context(request: Request) -> dict[str, Any]:
+    """The header's account links, for every page (a Jinja2 context processor).
+
+    Anonymous visitors get no CSRF token here, so pages served to them set no
+    cookie and stay cacheable; the logout form's token is the session's.
+    """
+    user = current_user(request)
+    back = request.url.path
+    if back in ("/login", "/register", "/logout") or back == "/":
+        here = ""
+    else:
+        here = "?" + urlencode({"next": back})
+    nav = Nav(
+        user=user,
+        logout_csrf=csrf_token(request) if user else "",
+        can_moderate=has_role(user, Role.MODERATOR),
+        is_admin=has_role(user, Role.ADMIN),
+        login_url="/login" + here,
+        register_url="/register" + here,
+    )
+    return {"nav": nav, "current_user": user}
+
+
+def login_redirect_url(request: Request) -> str:
+    """``/login?next=`` this request's path and query, when that is a safe local target."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login?" + urlencode({"next": safe_next(target)})
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

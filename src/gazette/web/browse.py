@@ -43,9 +43,11 @@ def source_page(
         raise HTTPException(status_code=404, detail="No such source")
     where = ArticleFilter(source_id=source_id)
     articles = store.latest_briefs(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, where=where)
+    shown = articles[:PAGE_SIZE]
     context = {
         "source": source,
-        "articles": articles[:PAGE_SIZE],
+        "articles": shown,
+        "comment_counts": store.comment_counts([article.id for article in shown]),
         "has_next": len(articles) > PAGE_SIZE,
         "page": page,
         "total": store.count_articles(where),

@@ -4,9 +4,12 @@ Under load, the same front or article page is rendered at most once per TTL
 per URL, by one request while the others still get the expiring copy (no
 stampede of renders when an entry expires); readers see data at most about
 that many seconds old (relative times are
-refreshed in the browser by ``gazette.js``). Requests carrying a cookie or an
-Authorization header are never served from or stored into the cache, so
-per-user pages stay private once accounts exist.
+refreshed in the browser by ``gazette.js``). Requests carrying a cookie (the
+session cookie ``gazette_session``, the anonymous CSRF cookie, any other) or
+an Authorization header are never served from or stored into the cache, so a
+logged-in reader never gets an anonymous copy, nor an anonymous one theirs;
+their responses are marked ``Cache-Control: private, no-store`` unless the
+route chose a policy, so no shared proxy keeps them either.
 """
 
 from __future__ import annotations
@@ -15,10 +18,29 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNCACHED_PREFIXES = ("/static/", "/health")
 MAX_BODY = 1 << 20
+
+
+def _credentials(scope: Scope) -> bool:
+    return any(name in (b"cookie", b"authorization") for name, _ in scope["headers"])
+
+
+def _personal(scope: Scope) -> bool:
+    """A request whose answer may depend on who asks (static files are the same for everyone)."""
+    return _credentials(scope) and not scope["path"].startswith("/static/")
+
+
+def _private(send: Send) -> Send:
+    async def with_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            MutableHeaders(scope=message).setdefault("cache-control", "private, no-store")
+        await send(message)
+
+    return with_private
 
 
 @dataclass(slots=True)
@@ -40,6 +62,9 @@ class PageCache:
         self.entries: OrderedDict[tuple[str, bytes], CachedResponse] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _personal(scope):
+            await self.app(scope, receive, _private(send))
+            return
         if not self._cacheable(scope):
             await self.app(scope, receive, send)
             return
@@ -60,9 +85,7 @@ class PageCache:
     def _cacheable(self, scope: Scope) -> bool:
         if self.seconds <= 0 or scope["type"] != "http" or scope["method"] != "GET":
             return False
-        if scope["path"].startswith(UNCACHED_PREFIXES):
-            return False
-        return not any(name in (b"cookie", b"authorization") for name, _ in scope["headers"])
+        return not scope["path"].startswith(UNCACHED_PREFIXES) and not _credentials(scope)
 
     async def _fill(self, key: tuple[str, bytes], scope: Scope, receive: Receive, send: Send) -> None:
         started: dict[str, Message] = {}

@@ -45,6 +45,7 @@ def unread(request: Request, user: UserDep, page: PageNumber = 1) -> Response:
     context = {
         "heading": "Unread",
         "articles": briefs[:PAGE_SIZE],
+        "comment_counts": store_of(request).comment_counts([brief.id for brief in briefs[:PAGE_SIZE]]),
         "has_next": len(briefs) > PAGE_SIZE,
         "page": page,
         "sources": _sources(request),
@@ -60,6 +61,7 @@ def starred(request: Request, user: UserDep, page: PageNumber = 1) -> Response:
     context = {
         "heading": "Starred",
         "articles": briefs[:PAGE_SIZE],
+        "comment_counts": store_of(request).comment_counts([brief.id for brief in briefs[:PAGE_SIZE]]),
         "has_next": len(briefs) > PAGE_SIZE,
         "page": page,
         "sources": _sources(request),

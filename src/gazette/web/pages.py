@@ -14,6 +14,7 @@ from gazette.models import Article, Entity, Quote, Source
 from gazette.store import Store, StoreError
 from gazette.store.views import ArticleBrief, ArticleFilter
 from gazette.web import charts
+from gazette.web.comments import comments_context
 from gazette.web.deps import (
     PAGE_SIZE,
     LanguageFilter,
@@ -24,6 +25,7 @@ from gazette.web.deps import (
     optional_id,
     sources_by_id,
 )
+from gazette.web.me import mark_read_on_open
 
 router = APIRouter()
 T = TypeVar("T")
@@ -67,9 +69,12 @@ def front_page(
     filtered = where.source_id is not None or where.language is not None
     cards = store.story_cards(limit=TOP_STORIES) if page == 1 and not filtered else []
     articles = store.latest_briefs(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, where=where)
+    shown = articles[:PAGE_SIZE]
     context = {
         "cards": cards,
-        "articles": articles[:PAGE_SIZE],
+        "story_comments": store.story_comment_counts([card.story.id for card in cards if card.story.id]),
+        "articles": shown,
+        "comment_counts": store.comment_counts([article.id for article in shown]),
         "has_next": len(articles) > PAGE_SIZE,
         "sources": memo(request, "sources", lambda: sources_by_id(store)),
         "languages": memo(request, "languages", store.article_languages),
@@ -140,6 +145,7 @@ def article_page(article_id: int, request: Request, store: StoreDep, templates: 
         for item in store.related_articles(article_id, limit=12)
         if item.article.source_id is None or item.article.source_id != article.source_id
     ][:6]
+    mark_read_on_open(request, article_id)
     context = {
         "article": article,
         "source": sources.get(article.source_id) if article.source_id else None,
@@ -147,6 +153,7 @@ def article_page(article_id: int, request: Request, store: StoreDep, templates: 
         "panel": article_panel(store, article),
         "story": story,
         "related": related,
+        "comments": comments_context(request, article_id=article_id),
     }
     return templates.TemplateResponse(request, "article.html", context)
 
@@ -224,5 +231,6 @@ def story_page(story_id: int, request: Request, store: StoreDep, templates: Temp
         "quotes": store.quotes_in_context(story_id=story_id),
         "entities": store.story_entities(story_id),
         "image": next((brief.image for brief in briefs if brief.image), None),
+        "comments": comments_context(request, story_id=story_id),
     }
     return templates.TemplateResponse(request, "story.html", context)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from gazette.config import Settings
 from gazette.store.search import snippet_html
+from gazette.web.auth import nav_context
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALE = Locale("en")
@@ -93,7 +94,7 @@ def entity_groups(entities: list[object]) -> list[tuple[str, list[object]]]:
 
 
 def templates_for(settings: Settings) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=TEMPLATES)
+    templates = Jinja2Templates(directory=TEMPLATES, context_processors=[nav_context])
     templates.env.autoescape = True
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True

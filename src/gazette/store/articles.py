@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, column, delete, func, insert, literal_column, or_, select, table, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
-from gazette.models import Article, SearchHit
+from gazette.models import Article
 from gazette.store.db import explain_errors
-from gazette.store.schema import article_pages, article_states, articles, feed_entries, sources
-from gazette.store.search import MARK_END, MARK_START, Query, fts5_match, parse_query, tsquery_parts
+from gazette.store.schema import article_pages, article_states, articles, feed_entries
 from gazette.store.util import chunks, utcnow
 
 BATCH = 500
@@ -224,102 +222,3 @@ class ArticleStore:
         with explain_errors(self.engine), self.engine.begin() as conn:
             result = conn.execute(delete(articles).where(when < cutoff, articles.c.id.not_in(starred)))
             return result.rowcount or 0
-
-    def search(self, query_text: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        """Ranked full-text hits with highlighted snippets (see ``store.search`` for the syntax)."""
-        query = parse_query(query_text)
-        if query.is_empty:
-            return []
-        with explain_errors(self.engine), self.engine.connect() as conn:
-            if self.engine.dialect.name == "sqlite":
-                rows = _search_sqlite(conn, query, limit, offset)
-            else:
-                rows = _search_postgres(conn, query, limit, offset)
-        return [
-            SearchHit(
-                article_id=row.id,
-                title=row.title,
-                snippet=row.snippet or "",
-                source_name=row.source_name,
-                published=row.published,
-                rank=float(row.rank),
-            )
-            for row in rows
-        ]
-
-
-def _source_filter(query: Query) -> Any:
-    if not query.sources:
-        return None
-    clauses = []
-    for name in query.sources:
-        pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append(func.lower(sources.c.name).like(pattern, escape="\\"))
-        clauses.append(func.lower(sources.c.key).like(pattern, escape="\\"))
-    return or_(*clauses)
-
-
-def _search_sqlite(conn: Connection, query: Query, limit: int, offset: int) -> list[Any]:
-    fts = table("article_fts", column("rowid"))
-    rank: ColumnElement[Any] = literal_column("bm25(article_fts, 10.0, 1.0)")
-    snippet = func.snippet(literal_column("article_fts"), -1, MARK_START, MARK_END, "…", 24)
-    statement = (
-        select(
-            articles.c.id,
-            articles.c.title,
-            articles.c.published,
-            sources.c.name.label("source_name"),
-            snippet.label("snippet"),
-            rank.label("rank"),
-        )
-        .select_from(fts)
-        .join(articles, articles.c.id == fts.c.rowid)
-        .outerjoin(sources, sources.c.id == articles.c.source_id)
-        .where(literal_column("article_fts").op("MATCH")(fts5_match(query)))
-        .order_by(rank, articles.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    where = _source_filter(query)
-    if where is not None:
-        statement = statement.where(where)
-    return list(conn.execute(statement))
-
-
-def _search_postgres(conn: Connection, query: Query, limit: int, offset: int) -> list[Any]:
-    include, exclude = tsquery_parts(query)
-    parts = [func.phraseto_tsquery("english", phrase) for phrase in include]
-    parts += [func.tsquery_not(func.phraseto_tsquery("english", phrase)) for phrase in exclude]
-    tsquery = parts[0]
-    for part in parts[1:]:
-        tsquery = func.tsquery_and(tsquery, part)
-    search_col: ColumnElement[Any] = literal_column("articles.search")
-    rank = func.ts_rank_cd(search_col, tsquery)
-    ranked = (
-        select(articles.c.id, rank.label("rank"))
-        .outerjoin(sources, sources.c.id == articles.c.source_id)
-        .where(search_col.op("@@")(tsquery))
-        .order_by(rank.desc(), articles.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    where = _source_filter(query)
-    if where is not None:
-        ranked = ranked.where(where)
-    top = ranked.subquery()
-    options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
-    headline = func.ts_headline("english", articles.c.text, tsquery, options)
-    statement = (
-        select(
-            articles.c.id,
-            articles.c.title,
-            articles.c.published,
-            sources.c.name.label("source_name"),
-            headline.label("snippet"),
-            top.c.rank,
-        )
-        .join(top, top.c.id == articles.c.id)
-        .outerjoin(sources, sources.c.id == articles.c.source_id)
-        .order_by(top.c.rank.desc(), articles.c.id)
-    )
-    return list(conn.execute(statement))

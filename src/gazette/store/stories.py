@@ -228,32 +228,25 @@ class StoryStore:
 
     def co_occurring_entities(self, entity_id: int, limit: int = 12) -> list[EntityCount]:
         mine = select(article_entities.c.article_id).where(article_entities.c.entity_id == entity_id)
-        count = func.count().label("n")
-        query = (
-            select(entities, count)
-            .join(article_entities, article_entities.c.entity_id == entities.c.id)
-            .where(article_entities.c.article_id.in_(mine), entities.c.id != entity_id)
-            .group_by(entities.c.id, entities.c.name, entities.c.type, entities.c.key)
-            .order_by(desc(count), entities.c.name)
-            .limit(limit)
-        )
-        with explain_errors(self.engine), self.engine.connect() as conn:
-            return [
-                EntityCount(Entity(id=row.id, name=row.name, type=row.type), int(row.n))
-                for row in conn.execute(query)
-            ]
+        return self._entity_counts(mine, limit, leave_out=entity_id)
 
     def story_entities(self, story_id: int, limit: int = 15) -> list[EntityCount]:
         members = select(articles.c.id).where(articles.c.story_id == story_id)
+        return self._entity_counts(members, limit)
+
+    def _entity_counts(self, article_ids: Any, limit: int, leave_out: int | None = None) -> list[EntityCount]:
+        """Entities of the given articles, by how many of them mention each."""
         count = func.count().label("n")
         query = (
             select(entities, count)
             .join(article_entities, article_entities.c.entity_id == entities.c.id)
-            .where(article_entities.c.article_id.in_(members))
+            .where(article_entities.c.article_id.in_(article_ids))
             .group_by(entities.c.id, entities.c.name, entities.c.type, entities.c.key)
             .order_by(desc(count), entities.c.name)
             .limit(limit)
         )
+        if leave_out is not None:
+            query = query.where(entities.c.id != leave_out)
         with explain_errors(self.engine), self.engine.connect() as conn:
             return [
                 EntityCount(Entity(id=row.id, name=row.name, type=row.type), int(row.n))

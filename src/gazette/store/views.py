@@ -303,6 +303,10 @@ class ViewStore:
         with explain_errors(self.engine), self.engine.connect() as conn:
             return {row.name: Entity(id=row.id, name=row.name, type=row.type) for row in conn.execute(query)}
 
+    def search(self, query_text: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        """Ranked full-text hits with highlighted snippets (syntax in ``store/search.py``)."""
+        return self.search_page(query_text, limit, offset)[0]
+
     def search_page(
         self, query_text: str, limit: int = 20, offset: int = 0, where: ArticleFilter | None = None
     ) -> tuple[list[SearchHit], int]:

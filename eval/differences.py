@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from eval import gate
 from gazette.demo.build_content import detokenize
 from gazette.enrich.pipeline import enrich_many
 from gazette.stories.differences import Account, Conflict, find_conflicts
@@ -140,20 +141,12 @@ def run(shared_data: Path) -> dict[str, Any]:
 
 
 def load_floors() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(FLOORS.read_text(encoding="utf-8"))
-    return loaded
+    return gate.load_floors(FLOORS)
 
 
 def failures(result: dict[str, Any], floors: dict[str, Any]) -> list[str]:
-    """Floors broken by ``result`` (a changed label file counts as one)."""
-    problems = []
-    if result["labels_sha256"] != floors["labels_sha256"]:
-        problems.append("labels changed: re-pin eval/floors/differences.json on purpose")
-    for metric, floor in floors["minimums"].items():
-        value = float(result[metric])
-        if value < floor:
-            problems.append(f"{metric} {value:.4f} < floor {floor:.4f}")
-    return problems
+    """Floors broken by ``result`` (a changed corpus counts as one)."""
+    return gate.floor_failures(result, floors, "labels_sha256", FLOORS)
 
 
 def table(result: dict[str, Any]) -> str:

@@ -18,12 +18,13 @@ Run: ``python -m eval.quotes [SHARED_DATA]``; ``--check`` compares with the pinn
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from eval import gate
 from gazette.enrich.nlp import load_nlp
 from gazette.enrich.quotes import QuoteSpan, find_quotes
 
@@ -148,24 +149,13 @@ def run(shared_data: Path, split: str = "dev") -> dict[str, object]:
     return result
 
 
-def load_floors() -> dict[str, object]:
-    loaded: dict[str, object] = json.loads(FLOORS.read_text(encoding="utf-8"))
-    return loaded
+def load_floors() -> dict[str, Any]:
+    return gate.load_floors(FLOORS)
 
 
-def failures(result: dict[str, object], floors: dict[str, object]) -> list[str]:
+def failures(result: dict[str, Any], floors: dict[str, Any]) -> list[str]:
     """Floors broken by ``result`` (a changed corpus counts as one)."""
-    problems = []
-    if result["corpus_sha256"] != floors["corpus_sha256"]:
-        problems.append("corpus changed: re-pin eval/floors/quotes.json on purpose")
-    minimums = floors["minimums"]
-    assert isinstance(minimums, dict)
-    for metric, floor in minimums.items():
-        value = result[metric]
-        assert isinstance(value, float)
-        if value < floor:
-            problems.append(f"{metric} {value:.4f} < floor {floor:.4f}")
-    return problems
+    return gate.floor_failures(result, floors, "corpus_sha256", FLOORS)
 
 
 def table(result: dict[str, object]) -> str:

@@ -26,10 +26,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from eval import gate
 from gazette.stories.features import ArticleFeatures, ArticleInput, build_features
 from gazette.stories.index import StoryIndex
 
@@ -188,24 +190,13 @@ def run(shared_data: Path, features: list[ArticleFeatures] | None = None) -> dic
     return result
 
 
-def load_floors() -> dict[str, object]:
-    loaded: dict[str, object] = json.loads(FLOORS.read_text(encoding="utf-8"))
-    return loaded
+def load_floors() -> dict[str, Any]:
+    return gate.load_floors(FLOORS)
 
 
-def failures(result: dict[str, object], floors: dict[str, object]) -> list[str]:
+def failures(result: dict[str, Any], floors: dict[str, Any]) -> list[str]:
     """Floors broken by ``result`` (a changed corpus counts as one)."""
-    problems = []
-    if result["corpus_sha256"] != floors["corpus_sha256"]:
-        problems.append("corpus changed: re-pin eval/floors/stories.json on purpose")
-    minimums = floors["minimums"]
-    assert isinstance(minimums, dict)
-    for metric, floor in minimums.items():
-        value = result[metric]
-        assert isinstance(value, float)
-        if value < floor:
-            problems.append(f"{metric} {value:.4f} < floor {floor:.4f}")
-    return problems
+    return gate.floor_failures(result, floors, "corpus_sha256", FLOORS)
 
 
 def table(result: dict[str, object]) -> str:

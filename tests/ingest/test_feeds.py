@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -415,3 +416,20 @@ def test_fast_path_matches_feedparser_on_corpus(shared_data: Path) -> None:
             mismatches.append(str(path.relative_to(root)))
     assert not mismatches, f"fast path differs from feedparser on {len(mismatches)} files: {mismatches[:30]}"
     assert taken >= 700
+
+
+@pytest.mark.parametrize(
+    ("author", "name"),
+    [
+        ("newsroom@harbor.example (Lucia Fernandes)", "Lucia Fernandes"),
+        ("Jane Doe <jane@example.org>", "Jane Doe"),
+        ("Jane Doe", "Jane Doe"),
+    ],
+)
+def test_rss_author_forms_give_the_name(author: str, name: str) -> None:
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>http://a.example/</link>'
+        f"<item><title>x</title><link>http://a.example/1</link><guid>1</guid><author>{escape(author)}</author>"
+        "<description>s</description></item></channel></rss>"
+    ).encode()
+    assert parse_feed(feed, url="http://a.example/feed").entries[0].author == name

@@ -287,11 +287,24 @@ def _content_html(contents: Any) -> str | None:
     return _text_to_html(value)
 
 
+_EMAIL_THEN_NAME = re.compile(r"^\s*[^\s@()]+@[^\s()]+\s*\((?P<name>[^()]+)\)\s*$")
+_NAME_THEN_EMAIL = re.compile(r"^\s*(?P<name>[^<>@]+?)\s*<[^<>\s]+@[^<>\s]+>\s*$")
+
+
 def _author_name(entry: Mapping[str, Any]) -> str | None:
+    """The author's name; RSS 2.0's ``email (Name)`` form is split here, because feedparser's own
+    split mangles some addresses ("newsroom@harbor.example (Lucia Fernandes)" gave "ple (Lucia Fernandes")."""
+    raw = _str(entry.get("author"))
+    if raw:
+        match = _EMAIL_THEN_NAME.match(raw) or _NAME_THEN_EMAIL.match(raw)
+        if match:
+            return match.group("name").strip()
+        if "@" not in raw:
+            return raw
     detail = entry.get("author_detail")
     if isinstance(detail, Mapping) and detail.get("name"):
         return _str(detail.get("name"))
-    return _str(entry.get("author"))
+    return raw
 
 
 def _entry_image(entry: Mapping[str, Any], base: str) -> str | None:

@@ -103,3 +103,17 @@ def test_some_stories_show_where_accounts_differ(demo_db: str) -> None:
             accounts = difference["accounts"]
             assert isinstance(accounts, list)
             assert len({account["source"] for account in accounts}) >= 2
+
+
+def test_stored_text_is_the_bundled_article_and_nothing_else(demo_db: str) -> None:
+    """The sample publishers wrap every article in chrome; none of it may reach the store."""
+    from eval.extraction import shingle_f1
+
+    from gazette.demo.site import load_bundled_articles
+
+    bundled = {row["title"]: row["text"] for row in load_bundled_articles()}
+    stored = open_store(demo_db).recent_articles(limit=1000)
+    assert len(stored) == len(bundled)
+    scores = {article.title: shingle_f1(article.text, bundled[article.title]) for article in stored}
+    poor = {title: round(score, 3) for title, score in scores.items() if score < 0.95}
+    assert poor == {}

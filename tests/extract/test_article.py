@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from gazette.extract.article import Block, Extracted, extract_article, is_thin, parse_page, render_html
+from gazette.extract.article import (
+    Block,
+    Extracted,
+    extract_article,
+    is_layout_table,
+    is_thin,
+    parse_page,
+    render_html,
+)
 from gazette.extract.cleanup import (
     Context,
     clean_blocks,
@@ -336,3 +344,105 @@ def test_full_cascade_only_for_thin_bodies() -> None:
     assert is_thin(fromstring("<body><p>short</p></body>"), "short")
     tables = fromstring("<body><p>a</p><table/><table/></body>")
     assert is_thin(tables, "x" * 2000)
+
+
+def test_table_layout_page_keeps_only_the_story(test_data: Path) -> None:
+    """An old-style page laid out in table cells: masthead, nav, sidebar and footer are cells too."""
+    page = load(test_data, "table-layout.html")
+    assert page.author == "Tom Hadley"
+    assert [block.text[:40] for block in page.blocks] == [
+        "The county will raise the flood walls al",
+        "The work, estimated at 4.2 million dolla",
+        "Residents who spoke at Monday's meeting ",
+        "The county board will vote on the contra",
+    ]
+    for noise in ("Courier-Journal", "LOCAL NEWS", "Obituaries", "Levee report", "Copyright", "Top Stories"):
+        assert noise not in page.text
+
+
+def test_layout_tables_hold_stories_data_tables_do_not() -> None:
+    from lxml.etree import fromstring
+
+    story = "<p>" + "A long paragraph of the story. " * 10 + "</p>"
+    layout = fromstring(f"<table><row><cell><head>Headline</head>{story}</cell><cell/></row></table>")
+    data = fromstring(
+        "<table><row><cell><p>Capital</p></cell><cell><p>Wellington</p></cell></row>"
+        "<row><cell>Population</cell><cell>5,100,000</cell></row></table>"
+    )
+    assert is_layout_table(layout)
+    assert not is_layout_table(data)
+
+
+@pytest.mark.parametrize(
+    ("first", "kept"),
+    [
+        ("NOV. 25 (Northern Wire) — A woman was released.", "A woman was released."),
+        ("LONDON, Nov 25 (Reuters) - Shares fell.", "Shares fell."),
+        ("HOUSTON, Texas (KTRK) -- A salon closed.", "A salon closed."),
+        ("(Leipzig) - Von Preisbremsen im Energiemarkt.", "(Leipzig) - Von Preisbremsen im Energiemarkt."),
+        ("I (think) - this stays.", "I (think) - this stays."),
+    ],
+)
+def test_wire_dateline_is_removed_from_the_first_paragraph(first: str, kept: str) -> None:
+    blocks = [Block("h", "Subhead"), Block("p", first), Block("p", "NOV. 26 (AP) — A later paragraph.")]
+    cleaned = clean_blocks(blocks, Context()).blocks
+    assert [block.text for block in cleaned] == ["Subhead", kept, "NOV. 26 (AP) — A later paragraph."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reporting by Wire Staff; editing by Ines Barros",
+        "Additional reporting by Steve Gorman; Editing by Marguerita Choy and Simon Cameron-Moore",
+        "(Reporting by Jane Doe in London)",
+    ],
+)
+def test_wire_credit_lines_are_dropped(text: str) -> None:
+    blocks = [Block("p", "Body text."), Block("p", text)]
+    assert clean_blocks(blocks, Context()).blocks == [blocks[0]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ">> Quake hits island off south Iran",
+        "► Watch: the storm arrives",
+        "Sponsored · Upgrade your kitchen this season.",
+        "Go deeper: Ten fire engines were tackling the blaze",
+        "Have a news tip? Email tips@ledger.example.",
+    ],
+)
+def test_promo_arrows_sponsored_lines_and_tip_boxes_are_furniture(text: str) -> None:
+    assert is_furniture(Block("p", text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ">>> def foo(bar=[]): return bar",
+        "»Das ist zu wenig«, sagte die Ministerin.",
+        "Reporting by the team showed that the pumps had failed twice.",
+    ],
+)
+def test_code_prompts_german_quotes_and_prose_are_kept(text: str) -> None:
+    blocks = [Block("p", text)]
+    assert clean_blocks(blocks, Context()).blocks == blocks
+
+
+def test_section_label_over_the_headline_is_dropped() -> None:
+    context = Context(title="Storm closes the coast road")
+    blocks = [Block("h", "Business"), Block("h", "Storm closes the coast road"), Block("p", "Body text.")]
+    assert clean_blocks(blocks, context).blocks == [blocks[2]]
+    subhead = [Block("p", "Body text."), Block("h", "Background"), Block("p", "More body text.")]
+    assert clean_blocks(subhead, context).blocks == subhead
+
+
+def test_truncated_teaser_repeating_a_paragraph_is_dropped() -> None:
+    paragraph = "Staunton police on Friday arrested a terminally ill woman in the 1967 killings of two women."
+    blocks = [
+        Block("p", paragraph),
+        Block("p", "Staunton police on Friday arrested a terminally ill woman in…"),
+    ]
+    assert clean_blocks(blocks, Context()).blocks == [blocks[0]]
+    other = [Block("p", paragraph), Block("p", "Another story entirely, cut off in the middle of a long…")]
+    assert clean_blocks(other, Context()).blocks == other

@@ -6,6 +6,11 @@ trafilatura's XML body into typed blocks, removes the furniture trafilatura
 keeps (:mod:`gazette.extract.cleanup`) and renders display HTML from the
 blocks. The HTML is built only from escaped text and a fixed set of tags, so
 it is safe by construction (the nh3 sanitizer is for HTML we did not build).
+
+Pages laid out in table cells (masthead, story, sidebar) are the one layout
+trafilatura reads badly: with no known article container it keeps the whole
+table. There the body is re-extracted from the element whose own paragraphs
+hold the most text, and any layout table left is read cell by cell.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ CAPTION_SELECTOR = "figcaption, [class*=caption i], [class*=bildunterschrift i],
 SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 HTML_TAGS = {"p": "p", "h": "h2", "quote": "blockquote"}
 BLOCK_TAGS = frozenset({"p", "code", "head", "list", "quote", "table", "div"})
+LAYOUT_CELL_TEXT = 200
+"""Characters: a table cell with a heading and this much text holds a story, not data."""
 FULL_CASCADE_BELOW = 1000
 """Characters: a fast-mode body shorter than this gets trafilatura's full cascade."""
 
@@ -109,7 +116,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
         description=metadata.description,
         captions=page_captions(dom),
     )
-    cleaned = clean_blocks(body_blocks(tree, url), context)
+    cleaned = clean_blocks(body_blocks(tree, url, page), context)
     text = "\n\n".join(block.text for block in cleaned.blocks)
     return Extracted(
         title=metadata.title,
@@ -126,9 +133,17 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
     )
 
 
-def body_blocks(tree: HtmlElement, url: str | None) -> list[Block]:
-    """trafilatura's body (comments off) as blocks; [] when it finds nothing. Prunes ``tree``."""
+def body_blocks(tree: HtmlElement, url: str | None, page: str | None = None) -> list[Block]:
+    """trafilatura's body (comments off) as blocks; [] when it finds nothing. Prunes ``tree``.
+
+    With ``page`` (the decoded HTML ``tree`` was parsed from), a body that
+    trafilatura took from a page-layout table is replaced by the article's own
+    paragraph container when one holds most of the text (:func:`focused_body`).
+    """
     body = body_element(tree, url)
+    if body is not None and page is not None and holds_layout_table(body):
+        focused = focused_body(page, url, body)
+        body = body if focused is None else focused
     return list(_blocks_of(body)) if body is not None else []
 
 
@@ -152,6 +167,87 @@ def body_element(tree: HtmlElement, url: str | None) -> _Element | None:
     except (TypeError, ValueError):
         return None
     return body if text else None
+
+
+def holds_layout_table(body: _Element) -> bool:
+    """Whether trafilatura's body contains a table used for page layout, not for data."""
+    return any(is_layout_table(table) for table in body.iter("table"))
+
+
+def is_layout_table(table: _Element) -> bool:
+    """A table with a cell that holds a story: a heading over paragraphs of prose.
+
+    Old-style newspaper templates lay out masthead, story and sidebar in table
+    cells; when no known article container matches, trafilatura keeps the
+    whole table, and its rows would otherwise be read as data rows. Data
+    tables (infoboxes, recipes, price lists) have no headings inside cells.
+    """
+    for cell in table.iter("cell"):
+        tags = {child.tag for child in cell}
+        if "head" in tags and "p" in tags and len(element_text(cell)) >= LAYOUT_CELL_TEXT:
+            return True
+    return False
+
+
+def table_cells(table: _Element) -> list[_Element]:
+    """The table's own cells in reading order (not those of tables nested in them)."""
+    return [cell for row in table if row.tag == "row" for cell in row if cell.tag == "cell"]
+
+
+def focused_body(page: str, url: str | None, layout_body: _Element) -> _Element | None:
+    """trafilatura's body of the page's main paragraph container alone, or None.
+
+    The container is the element whose own paragraphs carry the most text (the
+    core of Readability's scoring). It is used only when its text is at least
+    half of the paragraph text trafilatura found in the layout table, so a
+    story split over several containers keeps the layout body.
+    """
+    tree = parse_page(page)
+    if tree is None:
+        return None
+    container = paragraph_container(tree)
+    if container is None or container.tag in ("body", "html"):
+        return None
+    found = sum(len(element_text(p)) for p in layout_body.iter("p"))
+    own = sum(len(paragraph_text(p)) for p in container if p.tag == "p")
+    if own * 2 < found:
+        return None
+    return body_element(isolated(tree, container), url)
+
+
+def paragraph_container(tree: HtmlElement) -> HtmlElement | None:
+    """The element whose direct ``<p>`` children hold the most text, link-only paragraphs left out."""
+    scores: dict[HtmlElement, int] = {}
+    for paragraph in tree.iter("p"):
+        parent = paragraph.getparent()
+        if parent is None:
+            continue
+        text = paragraph_text(paragraph)
+        linked = sum(len(link.text_content()) for link in paragraph.iter("a"))
+        if text and linked * 2 < len(text):
+            scores[parent] = scores.get(parent, 0) + len(text)
+    return max(scores, key=scores.__getitem__) if scores else None
+
+
+def paragraph_text(paragraph: HtmlElement) -> str:
+    return SPACES.sub(" ", paragraph.text_content()).strip()
+
+
+def isolated(tree: HtmlElement, container: HtmlElement) -> HtmlElement:
+    """``tree`` with its body replaced by ``<article>`` around ``container`` (head kept)."""
+    from lxml.html import Element
+
+    body = tree.find("body")
+    if body is None:
+        body = Element("body")
+        tree.append(body)
+    article = Element("article")
+    article.append(container)
+    for child in list(body):
+        body.remove(child)
+    body.text = None
+    body.append(article)
+    return tree
 
 
 def is_thin(body: _Element, text: str) -> bool:
@@ -182,6 +278,8 @@ def _blocks_of(element: _Element) -> list[Block]:
             blocks.extend(_list_items(child))
         elif tag == "quote":
             blocks.extend(_quote_blocks(child))
+        elif tag == "table" and is_layout_table(child):
+            blocks.extend(block for cell in table_cells(child) for block in _blocks_of(cell))
         elif tag == "table":
             blocks.extend(_table_rows(child))
         elif tag in ("graphic", "lb"):

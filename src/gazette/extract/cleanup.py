@@ -4,7 +4,10 @@ trafilatura finds the article body well, but lets through page furniture that
 sits *inside* the body: share counters, "Read more:" promo lines, newsletter
 and cookie boxes, the headline or standfirst repeated at the top, bylines,
 pull-quotes that repeat a paragraph, photo captions glued to the next
-paragraph, and paywall teasers. Each rule is a small predicate over one block
+paragraph, paywall teasers, a section label over the headline, a truncated
+teaser that repeats a paragraph, arrow-led links to other stories, and the
+wire furniture around an agency story (a "PARIS (Reuters) - " dateline, a
+"Reporting by ...; editing by ..." credit). Each rule is a small predicate over one block
 (or over the blocks around it), so a rule can be tested and reasoned about on
 its own. Rules only drop or relabel short blocks: a long paragraph is never
 removed because it merely mentions a newsletter.
@@ -50,7 +53,7 @@ PROMO_PREFIX = re.compile(
     r"vea también|ver también|mira también|lee también|leer más|contenido relacionado|"
     r"(?:también )?(?:le|te) puede interesar|s[ií]guenos|leggi anche|czytaj (?:też|także)|"
     r"puedes ver|mire|quellenangaben|beiträge aus dem forum|"
-    r"click here to|tap here to)\s*(?:[:»>|–—-]|\.\.\.|…|$)",
+    r"click here to|tap here to|go deeper|keep reading|continue reading)\s*(?:[:»>|·•–—-]|\.\.\.|…|$)",
     re.IGNORECASE,
 )
 NEWSLETTER_CALL = re.compile(
@@ -128,6 +131,33 @@ NOTICE = re.compile(
     re.IGNORECASE,
 )
 """Reading-time, log-in, copyright, support-us, embed-consent and affiliate notices."""
+ARROW_PROMO = re.compile(r"^\s*(?:>>(?!>)|►|▶|→)\s*\S")
+"""A short line opened by an arrow: a link to another story set between paragraphs.
+
+Not ``>>>`` (a Python prompt in a code sample) nor ``»`` (German quotes open with it).
+"""
+WIRE_CREDIT = re.compile(
+    r"^\(?(?:additional )?(?:reporting|writing|editing|compiled|graphics?)(?: by)?\b[^;]{0,80}"
+    r"(?:;\s*(?:additional )?(?:reporting|writing|editing)(?: by)?\b[^;]{0,80})+\)?\.?$"
+    r"|^\((?:reporting|editing|writing) by\b.{0,150}\)$",
+    re.IGNORECASE,
+)
+"""A news agency's credit line: "Reporting by A; editing by B", or the same in parentheses."""
+WIRE_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})?,?\s*"
+    r"(?:(?:[A-Z][a-z]{2,8}|[A-Z]{3,4})\.?\s+\d{1,2},?\s*)?"
+    r"|(?:[A-Z][a-z]{2,8}|[A-Z]{3,4})\.?\s+\d{1,2},?\s*)"
+    r"\([A-Z][\w&.’' -]{0,40}\)\s*[—–-]{1,2}\s+(?=\S)"
+)
+"""A wire dateline opening the first paragraph: a place or a date in capitals, the agency in
+parentheses and a dash ("PARIS (Reuters) - ", "NOV. 25 (AP) — ")."""
+NEWS_TIP = re.compile(
+    r"^(?:have|got) a (?:news )?tip\b|^send (?:us )?(?:your |a )?(?:news )?tips?\b",
+    re.IGNORECASE,
+)
+"""An invitation to send the newsroom a tip."""
+KICKER_WORDS = 3
+"""A section label over the headline ("Business", "World news") has at most this many words."""
 PROMO_HEADING = re.compile(
     r"^\s*(?:empfohlene (?:beiträge|artikel)|weitere (?:informationen|artikel|beiträge|meldungen)|"
     r"mehr (?:zum thema|zu diesem thema|informationen|dazu|artikel)|vorschau auf|das könnte|"
@@ -198,7 +228,7 @@ def is_share_line(text: str) -> bool:
 
 
 def is_promo_line(text: str) -> bool:
-    return len(text) <= SHORT and bool(PROMO_PREFIX.match(text))
+    return len(text) <= SHORT and bool(PROMO_PREFIX.match(text) or ARROW_PROMO.match(text))
 
 
 def is_newsletter_box(text: str) -> bool:
@@ -234,7 +264,7 @@ def is_notice(block: Block) -> bool:
     if len(text) > SHORT:
         return False
     date_line = block.kind != "li" and DATE_LINE.match(text)
-    return bool(NOTICE.search(text) or date_line or COMMENT_COUNT.match(text))
+    return bool(NOTICE.search(text) or date_line or COMMENT_COUNT.match(text) or NEWS_TIP.match(text))
 
 
 def is_furniture(block: Block) -> bool:
@@ -273,7 +303,14 @@ def drop_promo_lists(blocks: list[Block]) -> list[Block]:
 
 def drop_credits(blocks: list[Block]) -> list[Block]:
     """Photo credits alone on a line ("AFP / John Doe", "Foto: dpa") carry no article text."""
-    return [b for b in blocks if not (len(b.text) <= 80 and CREDIT.search(b.text))]
+    return [
+        b for b in blocks if not (len(b.text) <= 80 and CREDIT.search(b.text)) and not is_wire_credit(b.text)
+    ]
+
+
+def is_wire_credit(text: str) -> bool:
+    """A ";"-joined credit list or a credit in parentheses; "Reporting by the team showed ..." is prose."""
+    return len(text) <= SHORT and bool(WIRE_CREDIT.match(text))
 
 
 def drop_leading_repeats(blocks: list[Block], context: Context) -> list[Block]:
@@ -292,6 +329,57 @@ def drop_leading_repeats(blocks: list[Block], context: Context) -> list[Block]:
             seen.add(key)
         kept.append(block)
     return kept
+
+
+def drop_kicker(blocks: list[Block], context: Context) -> list[Block]:
+    """Drop a section label ("Business") that sits right above the headline at the top of the body."""
+    if not context.title or len(blocks) < 2:
+        return blocks
+    title = normalized(context.title)
+    for index in range(min(len(blocks) - 1, 3)):
+        label = blocks[index].text
+        if normalized(blocks[index + 1].text) == title and is_kicker(label):
+            return blocks[:index] + blocks[index + 1 :]
+    return blocks
+
+
+def is_kicker(text: str) -> bool:
+    """A label of a few words, not a sentence."""
+    words = text.split()
+    return 0 < len(words) <= KICKER_WORDS and len(text) <= 40 and not text.endswith((".", "!", "?", ":"))
+
+
+def drop_truncated_repeats(blocks: list[Block]) -> list[Block]:
+    """A teaser cut off with an ellipsis whose text opens another block repeats that block: drop it."""
+    kept: list[Block] = []
+    for block in blocks:
+        stem = truncated_stem(block.text)
+        if stem and any(other is not block and normalized(other.text).startswith(stem) for other in blocks):
+            continue
+        kept.append(block)
+    return kept
+
+
+def truncated_stem(text: str) -> str | None:
+    """The normalized text before a trailing "…" or "...", when the block ends that way and is long enough."""
+    stripped = text.rstrip()
+    for mark in ("…", "..."):
+        if stripped.endswith(mark):
+            stem = normalized(stripped[: -len(mark)])
+            return stem if len(stem) >= 40 else None
+    return None
+
+
+def without_dateline(blocks: list[Block]) -> list[Block]:
+    """Remove a wire dateline ("LONDON (Reuters) - ") from the start of the first paragraph."""
+    for index, block in enumerate(blocks):
+        if block.kind != "p":
+            continue
+        match = WIRE_DATELINE.match(block.text)
+        if match is None:
+            return blocks
+        return [*blocks[:index], Block(block.kind, block.text[match.end() :]), *blocks[index + 1 :]]
+    return blocks
 
 
 def drop_repeated_quotes(blocks: list[Block]) -> list[Block]:
@@ -367,7 +455,8 @@ def clean_blocks(blocks: list[Block], context: Context) -> Cleaned:
     teasers = {b.text for b in blocks if is_paywall_teaser(b.text)}
     kept = drop_credits(drop_promo_lists(blocks))
     kept = [b for b in kept if b.text not in teasers and not is_furniture(b)]
-    kept = drop_leading_repeats(kept, context)
+    kept = drop_leading_repeats(drop_kicker(kept, context), context)
+    kept = without_dateline(drop_truncated_repeats(kept))
     kept = drop_repeated_quotes(kept)
     kept = split_captions(kept, context.captions)
     kept = drop_duplicates(kept)

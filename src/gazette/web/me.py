@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from gazette.store.views import ArticleBrief
 from gazette.web.auth import CsrfDep, UserDep, current_user, render, safe_next, see_other, store_of
 
 router = APIRouter()
@@ -42,30 +43,29 @@ def _sources(request: Request) -> dict[int, object]:
 def unread(request: Request, user: UserDep, page: PageNumber = 1) -> Response:
     assert user.id is not None
     briefs = store_of(request).unread_briefs(user.id, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    context = {
-        "heading": "Unread",
-        "articles": briefs[:PAGE_SIZE],
-        "comment_counts": store_of(request).comment_counts([brief.id for brief in briefs[:PAGE_SIZE]]),
-        "has_next": len(briefs) > PAGE_SIZE,
-        "page": page,
-        "sources": _sources(request),
-        "bulk": True,
-    }
-    return render(request, "me/list.html", context)
+    return _article_list(request, "Unread", briefs, page, bulk=True)
 
 
 @router.get("/me/starred")
 def starred(request: Request, user: UserDep, page: PageNumber = 1) -> Response:
     assert user.id is not None
     briefs = store_of(request).starred_briefs(user.id, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return _article_list(request, "Starred", briefs, page, bulk=False)
+
+
+def _article_list(
+    request: Request, heading: str, briefs: list[ArticleBrief], page: int, *, bulk: bool
+) -> Response:
+    """One page of a personal list; ``briefs`` holds one more than a page when there is a next page."""
+    shown = briefs[:PAGE_SIZE]
     context = {
-        "heading": "Starred",
-        "articles": briefs[:PAGE_SIZE],
-        "comment_counts": store_of(request).comment_counts([brief.id for brief in briefs[:PAGE_SIZE]]),
+        "heading": heading,
+        "articles": shown,
+        "comment_counts": store_of(request).comment_counts([brief.id for brief in shown]),
         "has_next": len(briefs) > PAGE_SIZE,
         "page": page,
         "sources": _sources(request),
-        "bulk": False,
+        "bulk": bulk,
     }
     return render(request, "me/list.html", context)
 

@@ -562,3 +562,31 @@ def test_feedparser_sanitize_corpus_reads_the_same_without_a_parser(shared_data:
             assert regular == text_module._parsed_paragraphs(clean), path.name
             compared += 1
     assert compared > 500
+
+
+def test_a_scheduler_round_polls_enriches_places_and_purges(site: Site, tmp_path: Path) -> None:
+    """What `gazette serve` runs every tick: due feeds, then enrichment, stories and retention."""
+    store = Store(f"sqlite:///{tmp_path / 'round.db'}")
+    store.migrate()
+    store.add_feed(Feed(url=site.base + "/good.xml"))
+
+    def one_round(retention_days: int) -> RunSummary:
+        async def go() -> RunSummary:
+            fetcher = Fetcher(allow=[site.base.removeprefix("http://")], deadline=DEADLINE)
+            runner = Runner(store, fetcher, concurrency=2, retention_days=retention_days)
+            try:
+                return await runner.run_round()
+            finally:
+                await runner.aclose()
+
+        return asyncio.run(go())
+
+    assert one_round(retention_days=3650).new == 5
+    articles = store.recent_articles(limit=10)
+    assert len(articles) == 5
+    assert all(store.enrichment(a.id or 0) is not None for a in articles)
+    assert all(a.story_id is not None for a in articles)
+    # the feed is not due again; the entries (published 2026-11-20) are past a one-day retention
+    assert one_round(retention_days=1).new == 0
+    assert store.stats().articles == 0
+    store.close()

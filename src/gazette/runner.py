@@ -57,10 +57,13 @@ def fetcher_for(settings: Settings) -> Fetcher:
 
 
 class Runner:
-    def __init__(self, store: Store, fetcher: Fetcher, concurrency: int = 16) -> None:
+    def __init__(
+        self, store: Store, fetcher: Fetcher, concurrency: int = 16, retention_days: int = 0
+    ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.concurrency = concurrency
+        self.retention_days = retention_days
         self.pages: asyncio.Queue[int] = asyncio.Queue()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-ingest")
         self.ctx = Context(
@@ -117,13 +120,22 @@ class Runner:
                 self.pages.task_done()
 
     async def run_forever(self, tick: float = SCHEDULER_TICK) -> None:
-        """Poll whatever is due, forever; each round ends before the next starts."""
+        """Poll what is due, enrich and place what is new, purge what retention drops; forever."""
         while True:
-            due = [feed.id for feed in self.store.due_feeds() if feed.id is not None]
-            if due:
-                summary = await self.poll(due)
-                log.info("polled %d feeds: %d new articles, %d failed", len(due), summary.new, summary.failed)
+            await self.run_round()
             await asyncio.sleep(tick)
+
+    async def run_round(self) -> RunSummary:
+        """One scheduler round; each step ends before the next starts."""
+        due = [feed.id for feed in self.store.due_feeds() if feed.id is not None]
+        summary = await self.poll(due) if due else RunSummary()
+        if due:
+            log.info("polled %d feeds: %d new articles, %d failed", len(due), summary.new, summary.failed)
+        await asyncio.to_thread(enrich_pending, self.store)
+        await asyncio.to_thread(cluster_pending, self.store)
+        if self.retention_days:
+            await asyncio.to_thread(self.store.purge_articles, self.retention_days)
+        return summary
 
     async def aclose(self) -> None:
         self.worker.shutdown(wait=False)

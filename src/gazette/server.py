@@ -17,7 +17,11 @@ async def serve_app(settings: Settings, store: Store, host: str, port: int, poll
         create_app(settings, store), host=host, port=port, log_level="warning", proxy_headers=False
     )
     server = uvicorn.Server(config)
-    runner = Runner(store, fetcher_for(settings), settings.poll_concurrency) if poll else None
+    runner = (
+        Runner(store, fetcher_for(settings), settings.poll_concurrency, settings.retention_days)
+        if poll
+        else None
+    )
     scheduler = asyncio.create_task(runner.run_forever()) if runner else None
     try:
         await server.serve()

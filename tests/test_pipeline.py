@@ -31,7 +31,7 @@ from gazette.extract import text as text_module
 from gazette.extract.sanitize import sanitize_html
 from gazette.extract.text import html_to_paragraphs
 from gazette.ingest.fetch import Fetcher, FetchResult
-from gazette.models import Article, Feed, FeedStatus, PausedBy
+from gazette.models import Article, Feed, FeedStatus, PausedBy, User
 from gazette.pipeline import PollRound, ingest_feed_body
 from gazette.runner import Runner, RunSummary
 from gazette.store import Store
@@ -569,6 +569,12 @@ def test_a_scheduler_round_polls_enriches_places_and_purges(site: Site, tmp_path
     store = Store(f"sqlite:///{tmp_path / 'round.db'}")
     store.migrate()
     store.add_feed(Feed(url=site.base + "/good.xml"))
+    reader = store.add_user(User(username="reader", password_hash="x"))
+    long_ago = datetime.now(UTC) - timedelta(days=2)
+    store.add_session("expired", reader.id or 0, expires=long_ago)
+    store.add_session("current", reader.id or 0, expires=datetime.now(UTC) + timedelta(days=1))
+    store.record_event("login", "reader", when=long_ago)
+    store.record_event("login", "reader")
 
     def one_round(retention_days: int) -> RunSummary:
         async def go() -> RunSummary:
@@ -586,6 +592,9 @@ def test_a_scheduler_round_polls_enriches_places_and_purges(site: Site, tmp_path
     assert len(articles) == 5
     assert all(store.enrichment(a.id or 0) is not None for a in articles)
     assert all(a.story_id is not None for a in articles)
+    assert store.session_user("expired") is None
+    assert store.session_user("current") is not None
+    assert store.count_events("login", "reader", since=long_ago - timedelta(days=1)) == 1
     # the feed is not due again; the entries (published 2026-11-20) are past a one-day retention
     assert one_round(retention_days=1).new == 0
     assert store.stats().articles == 0

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from gazette.config import Settings
 from gazette.ingest.fetch import Fetcher
@@ -135,12 +136,23 @@ class Runner:
         await asyncio.to_thread(cluster_pending, self.store)
         if self.retention_days:
             await asyncio.to_thread(self.store.purge_articles, self.retention_days)
+        await asyncio.to_thread(purge_account_leftovers, self.store)
         return summary
 
     async def aclose(self) -> None:
         self.worker.shutdown(wait=False)
         with contextlib.suppress(Exception):
             await self.fetcher.aclose()
+
+
+RATE_EVENT_TTL = timedelta(days=1)
+"""Rate-limit windows are validated to at most a day (config.py), so older events never count."""
+
+
+def purge_account_leftovers(store: Store) -> None:
+    """Drop expired sessions and rate-limit events no window can count any more."""
+    store.purge_expired_sessions()
+    store.purge_events(datetime.now(UTC) - RATE_EVENT_TTL)
 
 
 ENRICH_BATCH = 32

@@ -189,8 +189,7 @@ def article_comments_page(
     if article is None:
         raise HTTPException(status_code=404, detail="No such article")
     section = build_section(request, article_id=article_id, story_id=None, sort=csort, page=cpage)
-    context = {"comments": section, "title": article.title, "back": f"/articles/{article_id}"}
-    return render(request, "comments/page.html", context)
+    return _thread_page(request, section, article.title, f"/articles/{article_id}")
 
 
 @router.get("/stories/{story_id}/comments")
@@ -204,8 +203,12 @@ def story_comments_page(
     if story is None:
         raise HTTPException(status_code=404, detail="No such story")
     section = build_section(request, article_id=None, story_id=story_id, sort=csort, page=cpage)
-    context = {"comments": section, "title": story.title, "back": f"/stories/{story_id}"}
-    return render(request, "comments/page.html", context)
+    return _thread_page(request, section, story.title, f"/stories/{story_id}")
+
+
+def _thread_page(request: Request, section: CommentSection, title: str, back: str) -> Response:
+    """A comment thread on a page of its own, linking back to what it discusses."""
+    return render(request, "comments/page.html", {"comments": section, "title": title, "back": back})
 
 
 # posting

@@ -179,7 +179,8 @@ def cluster_pending(store: Store) -> int:
     """Place every enriched article that has no story yet; returns how many were placed."""
     done = 0
     while ids := store.articles_to_cluster(limit=CLUSTER_BATCH):
-        done += assign_stories(store, ids)
-        if done == 0:
-            return 0
+        placed = assign_stories(store, ids)
+        if not placed:
+            break
+        done += placed
     return done

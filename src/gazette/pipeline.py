@@ -61,10 +61,13 @@ FEED_ACCEPT = (
 class Context:
     """What a job needs from its process: the store, the fetcher, and where to queue follow-up jobs.
 
-    ``worker`` runs the CPU-heavy steps (parse, clean, extract, store) off the
-    event loop. Give it one thread: SQLite in WAL mode refuses (rather than
-    waits for) a transaction that read before another thread's write, so store
-    writers must not overlap. ``None`` runs those steps inline. ``poll_round`` batches
+    ``worker`` runs the steps that write (store, extract) off the event loop.
+    Give it one thread: SQLite in WAL mode refuses (rather than waits for) a
+    transaction that read before another thread's write, so store writers must
+    not overlap. ``preparer`` parses and cleans fetched feed bodies, which only
+    read the store, so it may be another thread: lxml, nh3 and SQLite do much of
+    their work outside the GIL, and a feed is parsed while the previous one is
+    stored. ``None`` runs a step inline (``preparer`` falls back to ``worker``). ``poll_round`` batches
     the feed rows of a polling round (see :class:`PollRound`); without one, each
     poll writes its feed row at once.
     """
@@ -73,13 +76,18 @@ class Context:
     fetcher: Fetcher
     enqueue_page: Callable[[int], None] = field(default=lambda _article_id: None)
     worker: Executor | None = None
+    preparer: Executor | None = None
     poll_round: PollRound | None = None
 
 
 async def _off_loop(ctx: Context, job: Callable[..., T], *args: Any) -> T:
-    if ctx.worker is None:
+    return await _on(ctx.worker, job, *args)
+
+
+async def _on(executor: Executor | None, job: Callable[..., T], *args: Any) -> T:
+    if executor is None:
         return job(*args)
-    return await asyncio.get_running_loop().run_in_executor(ctx.worker, job, *args)
+    return await asyncio.get_running_loop().run_in_executor(executor, job, *args)
 
 
 @dataclass(slots=True)
@@ -168,8 +176,9 @@ async def poll_feed(
         _note_success(feed, result, now, entry_times=None)
         await _save_feed(ctx, feed, status_before)
         return PollReport(feed_id, "not_modified")
+    prepared = await _on(ctx.preparer or ctx.worker, prepare_feed_body, ctx.store, feed, result, now)
     report, page_ids = await _off_loop(
-        ctx, partial(ingest_feed_body, ctx.store, feed, result, now, poll_round=ctx.poll_round)
+        ctx, partial(store_feed_body, ctx.store, feed, prepared, now, poll_round=ctx.poll_round)
     )
     for article_id in page_ids:
         ctx.enqueue_page(article_id)
@@ -184,32 +193,67 @@ async def _save_feed(ctx: Context, feed: Feed, status_before: FeedStatus) -> Non
         await _off_loop(ctx, ctx.poll_round.flush)
 
 
+@dataclass(slots=True)
+class PreparedBody:
+    """A fetched feed body parsed and its changed entries cleaned: everything but the writes.
+
+    ``error`` is set instead when the body is not a feed. Articles carry no
+    source id yet: the source row is written with them (:func:`store_feed_body`).
+    """
+
+    result: FetchResult
+    parsed: ParsedFeed | None = None
+    source: Source | None = None
+    articles: list[tuple[str, Article]] = field(default_factory=list)
+    error: FeedParseError | None = None
+
+
 def ingest_feed_body(
     store: Store, feed: Feed, result: FetchResult, now: datetime, *, poll_round: PollRound | None = None
 ) -> tuple[PollReport, tuple[int, ...]]:
-    """Parse a fetched feed body and store its entries; the report and the ids whose pages to fetch.
+    """Parse a fetched feed body and store its entries; the report and the ids whose pages to fetch."""
+    prepared = prepare_feed_body(store, feed, result, now)
+    return store_feed_body(store, feed, prepared, now, poll_round=poll_round)
+
+
+def prepare_feed_body(store: Store, feed: Feed, result: FetchResult, now: datetime) -> PreparedBody:
+    """Parse a fetched feed body and clean the entries that are new or changed; reads the store only.
 
     Entries whose content is stored unchanged (same content hash under the
     same entry key) are neither cleaned nor written again: on a busy feed that
     is almost all of them.
     """
-    assert feed.id is not None
-    status_before = feed.status
     try:
         parsed = _parse_or_discover(result, feed)
     except FeedParseError as exc:
-        _note_failure(feed, exc, now)
-        _write_feed(store, feed, status_before, poll_round)
-        return PollReport(feed.id, "failed", error=str(exc)), ()
-    source = (poll_round.source_for if poll_round else store.source_for)(_source_of(parsed, feed))
+        return PreparedBody(result, error=exc)
+    source = _source_of(parsed, feed)
     entries = _changed_entries(store, feed, parsed.entries)
-    articles = [(entry.key, _article_from_entry(entry, parsed, feed, source, now)) for entry in entries]
-    saved = store.save_entries(feed.id, articles)
+    articles = [(entry.key, _article_from_entry(entry, parsed, feed, now)) for entry in entries]
+    return PreparedBody(result, parsed=parsed, source=source, articles=articles)
+
+
+def store_feed_body(
+    store: Store, feed: Feed, prepared: PreparedBody, now: datetime, *, poll_round: PollRound | None = None
+) -> tuple[PollReport, tuple[int, ...]]:
+    """Write a prepared feed body: its source, its articles and the feed's polling state."""
+    assert feed.id is not None
+    status_before = feed.status
+    if prepared.parsed is None or prepared.source is None:
+        error = prepared.error or FeedParseError("the feed could not be read")
+        _note_failure(feed, error, now)
+        _write_feed(store, feed, status_before, poll_round)
+        return PollReport(feed.id, "failed", error=str(error)), ()
+    parsed = prepared.parsed
+    source = (poll_round.source_for if poll_round else store.source_for)(prepared.source)
+    for _key, article in prepared.articles:
+        article.source_id = source.id
+    saved = store.save_entries(feed.id, prepared.articles)
     feed.title = feed.title or parsed.title
     feed.site_url = parsed.site_url or feed.site_url
     feed.source_id = source.id
     entry_times = [clamp_date(entry.published, now) if entry.published else now for entry in parsed.entries]
-    _note_success(feed, result, now, entry_times=entry_times)
+    _note_success(feed, prepared.result, now, entry_times=entry_times)
     _write_feed(store, feed, status_before, poll_round)
     outcome = "new" if saved.new else "updated" if saved.updated else "not_modified"
     return PollReport(feed.id, outcome, new=saved.new, updated=saved.updated), saved.page_ids
@@ -252,9 +296,7 @@ def _source_of(parsed: ParsedFeed, feed: Feed) -> Source:
     return Source(key=key, name=name, site_url=site, favicon_url=urljoin(site, "/favicon.ico"))
 
 
-def _article_from_entry(
-    entry: ParsedEntry, parsed: ParsedFeed, feed: Feed, source: Source, now: datetime
-) -> Article:
+def _article_from_entry(entry: ParsedEntry, parsed: ParsedFeed, feed: Feed, now: datetime) -> Article:
     link = entry.canonical_url or entry.link
     canonical = entry.canonical_url or _synthetic_url(feed, entry.key)
     content = entry.content_html if entry.has_full_content and entry.content_html else entry.summary
@@ -266,7 +308,6 @@ def _article_from_entry(
         url=entry.link or canonical,
         canonical_url=canonical,
         title=entry.title or _untitled(text),
-        source_id=source.id,
         feed_id=feed.id,
         guid=entry.guid,
         author=_plain(entry.author) if entry.author else None,

@@ -67,8 +67,13 @@ class Runner:
         self.retention_days = retention_days
         self.pages: asyncio.Queue[int] = asyncio.Queue()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-ingest")
+        self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-parse")
         self.ctx = Context(
-            store=store, fetcher=fetcher, enqueue_page=self.pages.put_nowait, worker=self.worker
+            store=store,
+            fetcher=fetcher,
+            enqueue_page=self.pages.put_nowait,
+            worker=self.worker,
+            preparer=self.preparer,
         )
 
     async def poll(
@@ -141,6 +146,7 @@ class Runner:
 
     async def aclose(self) -> None:
         self.worker.shutdown(wait=False)
+        self.preparer.shutdown(wait=False)
         with contextlib.suppress(Exception):
             await self.fetcher.aclose()
 

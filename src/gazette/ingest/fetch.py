@@ -20,6 +20,7 @@ import codecs
 import contextlib
 import functools
 import itertools
+import os
 import re
 import socket
 import ssl
@@ -510,6 +511,7 @@ class OriginPools:
         per_host: int,
         max_idle: int,
         keepalive_expiry: float,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._backend = backend
         self._per_host = per_host
@@ -518,7 +520,7 @@ class OriginPools:
         self._origins: dict[Origin, _Origin] = {}
         self._idle: dict[_Connection, tuple[Origin, float]] = {}
         """Every idle connection with its origin and expiry time, least recently used first."""
-        self._ssl_context: ssl.SSLContext | None = None
+        self._ssl_context = ssl_context
         self._closed = False
 
     @property
@@ -572,18 +574,14 @@ class OriginPools:
             except BaseException as exc:
                 await stream.aclose()
                 if isinstance(exc, OSError | httpcore.NetworkError):
-                    raise ConnectFailed(f"the TLS handshake with {_authority(host, port)} failed") from exc
+                    raise ConnectFailed(_tls_failure(host, port, exc)) from exc
                 raise
         return _Connection(stream)
 
     def _tls_context(self) -> ssl.SSLContext:
         """One verifying context for all connections (building one loads the CA bundle: ~10 ms)."""
         if self._ssl_context is None:
-            import certifi
-
-            context = ssl.create_default_context(cafile=certifi.where())
-            context.set_alpn_protocols(["http/1.1"])
-            self._ssl_context = context
+            self._ssl_context = tls_context()
         return self._ssl_context
 
     async def release(self, origin: Origin, connection: _Connection) -> None:
@@ -624,6 +622,34 @@ class OriginPools:
             await connection.aclose()
 
 
+def tls_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
+    """A client context that verifies certificates and host names against ``ca_bundle``.
+
+    ``ca_bundle`` is a PEM file of trusted CAs; by default certifi's bundle, so
+    the trust store is the same on every machine. Only HTTP/1.1 is offered by ALPN.
+    """
+    if ca_bundle is None:
+        import certifi
+
+        ca_bundle = certifi.where()
+    context = ssl.create_default_context(cafile=os.fspath(ca_bundle))
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def _tls_failure(host: str, port: int, exc: BaseException) -> str:
+    """A sentence on why the TLS handshake failed: a certificate problem, or the handshake itself."""
+    where = _authority(host, port)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or exc.reason or "verification failed"
+        return f"the TLS certificate of {where} was rejected: {reason}"
+    if isinstance(exc, ssl.SSLError) and exc.reason:
+        reason = exc.reason.replace("_", " ").lower()  # "WRONG_VERSION_NUMBER": not TLS at all
+    else:
+        reason = str(exc) or type(exc).__name__
+    return f"the TLS handshake with {where} failed: {reason}"
+
+
 class Fetcher:
     """A pooled, guarded HTTP client; create one per process (or per poller) and reuse it.
 
@@ -632,6 +658,8 @@ class Fetcher:
     opens sockets (tests pass a spy); it only ever receives checked IP literals.
     At most ``per_host`` requests go to one origin at once; at most ``max_idle``
     keep-alive connections stay open in all, each for ``keepalive_expiry`` seconds.
+    HTTPS certificates are checked against certifi's CA bundle, or against
+    ``ca_bundle`` (a PEM file) or the verifying ``ssl_context`` given (not both).
     """
 
     def __init__(
@@ -647,7 +675,11 @@ class Fetcher:
         network_backend: httpcore.AsyncNetworkBackend | None = None,
         max_idle: int = MAX_IDLE_CONNECTIONS,
         keepalive_expiry: float = KEEPALIVE_EXPIRY,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        if ca_bundle is not None and ssl_context is not None:
+            raise ValueError("give a CA bundle or an SSL context, not both")
         self.allow = netguard.parse_allowlist(allow)
         self.user_agent = user_agent
         self.deadline = deadline
@@ -657,7 +689,11 @@ class Fetcher:
             self.allow, resolver or system_resolver, network_backend or AsyncioBackend()
         )
         self._pools = OriginPools(
-            self._backend, per_host=per_host, max_idle=max_idle, keepalive_expiry=keepalive_expiry
+            self._backend,
+            per_host=per_host,
+            max_idle=max_idle,
+            keepalive_expiry=keepalive_expiry,
+            ssl_context=ssl_context if ca_bundle is None else tls_context(ca_bundle),
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -940,11 +976,17 @@ def fetch_sync(
     deadline: float = DEFAULT_DEADLINE,
     max_bytes: int = DEFAULT_MAX_BYTES,
     resolver: Resolver | None = None,
+    ca_bundle: str | os.PathLike[str] | None = None,
 ) -> FetchResult:
     """One-off fetch for the CLI and scripts (not inside a running event loop)."""
 
     async def one() -> FetchResult:
-        options: dict[str, Any] = {"allow": allow, "user_agent": user_agent, "resolver": resolver}
+        options: dict[str, Any] = {
+            "allow": allow,
+            "user_agent": user_agent,
+            "resolver": resolver,
+            "ca_bundle": ca_bundle,
+        }
         async with Fetcher(deadline=deadline, max_bytes=max_bytes, **options) as fetcher:
             return await fetcher.get(url, etag=etag, last_modified=last_modified, accept=accept)
 

@@ -123,13 +123,15 @@ def plain_text(value: str | None, limit: int | None = MAX_TEXT_FIELD) -> str:
 
 
 def has_full_content(content_html: str | None, summary: str) -> bool:
-    """Guess whether ``content_html`` is the whole article rather than a teaser.
+    """Guess whether the entry carries the whole article rather than a teaser.
 
-    True when the content has at least :data:`FULL_CONTENT_CHARS` characters of
-    text, or is much longer than the summary.
+    With a separate content, true when it has at least :data:`FULL_CONTENT_CHARS`
+    characters of text, or is much longer than the summary. Without one, true
+    when the summary (an RSS ``<description>``) is itself clearly a full article:
+    see :func:`_is_full_article_markup`.
     """
     if not content_html:
-        return False
+        return _is_full_article_markup(summary)
     head = content_html[: FULL_CONTENT_CHARS * 8]  # long articles: no need to read them whole
     content_len = len(plain_text(head, None))
     if len(head) < len(content_html) and content_len < FULL_CONTENT_CHARS:
@@ -138,6 +140,88 @@ def has_full_content(content_html: str | None, summary: str) -> bool:
         return True
     summary_len = len(plain_text(summary, None))
     return summary_len > 0 and content_len >= 2 * summary_len + 100
+
+
+FULL_DESCRIPTION_CHARS = 1000
+"""Text length from which a description with no separate content may be the full article."""
+
+FULL_DESCRIPTION_BLOCKS = 3
+"""Paragraph-like blocks (``<p>``, headings, quotes, ``<br><br>`` breaks) a full article has at least."""
+
+_BLOCK_RE = re.compile(r"<(?:p|h[1-6]|blockquote|pre)[\s/>]", re.IGNORECASE)
+_BREAK_RE = re.compile(r"<br\s*/?>\s*(?:&nbsp;\s*)*<br\s*/?>", re.IGNORECASE)
+_LINK_TAG_RE = re.compile(r"<(/?)a(?:\s[^>]*)?>", re.IGNORECASE)
+_TEASER_END_RE = re.compile(
+    r"\.\.\.|\u2026|\b(?:read|continue|keep|view|see) (?:the )?(?:more|reading|full|rest|whole|original)\b"
+    r"|\bfull (?:story|article|post)\b|\bclick here\b|\bmore\s*(?:\u00bb|\u203a|\u2192|>>)"
+    r"|\b(?:weiterlesen|mehr lesen|lire la suite|en savoir plus|leer m[aá]s|seguir leyendo|continuar? leyendo"
+    r"|continua(?:re)? a leggere|leggi (?:tutto|di pi[uù])|lees verder|ler mais|continuar lendo|czytaj dalej"
+    r"|l[aä]s mer|les mer|l[aæ]s mere|lue lis[aä][aä]|читать далее|далее)\b",
+    re.IGNORECASE,
+)
+_TEASER_END_CHARS = 160
+"""How much text at the end of a description is searched for "..." or "Read more"."""
+_TAIL_WINDOW = 4 * 1024
+"""The end of a long description that is read for its last words of text."""
+
+
+def _is_full_article_markup(html_text: str) -> bool:
+    """Whether ``html_text`` is clearly a whole article, not a teaser (a full ``<description>``).
+
+    Wrongly saying yes stores a teaser as the article and never fetches the page,
+    so all of these must hold: at least :data:`FULL_DESCRIPTION_BLOCKS` paragraph
+    blocks, :data:`FULL_DESCRIPTION_CHARS` characters of text, no more than half
+    of it link text (digests of headlines), and no "...", "Read more" or
+    "Continue reading" near the end. Plain text never qualifies.
+    """
+    limit = FULL_DESCRIPTION_CHARS * 8  # long articles: no need to read them whole
+    if len(html_text) <= limit and _paragraph_blocks(html_text) < FULL_DESCRIPTION_BLOCKS:
+        return False  # most descriptions: short, and decided here
+    head = _whole_tags(html_text[:limit])
+    text_len = len(plain_text(head, None))
+    if len(head) < len(html_text) and text_len < FULL_DESCRIPTION_CHARS:
+        head = html_text
+        text_len = len(plain_text(head, None))
+    if text_len < FULL_DESCRIPTION_CHARS or _paragraph_blocks(head) < FULL_DESCRIPTION_BLOCKS:
+        return False
+    if 2 * _link_text_chars(head) > text_len:
+        return False
+    return _TEASER_END_RE.search(_closing_text(html_text)) is None
+
+
+def _whole_tags(head: str) -> str:
+    """``head`` up to its last complete tag, so a cut inside a long tag (a data: URL) is not read as text."""
+    return head[: head.rfind(">") + 1]
+
+
+def _closing_text(html_text: str) -> str:
+    """The last :data:`_TEASER_END_CHARS` characters of text, read from the end of a long description."""
+    if len(html_text) > _TAIL_WINDOW:
+        window = html_text[-_TAIL_WINDOW:]
+        text = plain_text(window[window.find(">") + 1 :], None)  # the window may start inside a tag
+        if len(text) >= _TEASER_END_CHARS:
+            return text[-_TEASER_END_CHARS:]
+    return plain_text(html_text, None)[-_TEASER_END_CHARS:]
+
+
+def _link_text_chars(html_text: str) -> int:
+    """Characters of text inside ``<a>`` elements, in one pass (an unclosed link runs to the end)."""
+    total, opened_at = 0, -1
+    for tag in _LINK_TAG_RE.finditer(html_text):
+        if not tag.group(1) and opened_at < 0:
+            opened_at = tag.end()
+        elif tag.group(1) and opened_at >= 0:
+            total += len(plain_text(html_text[opened_at : tag.start()], None))
+            opened_at = -1
+    if opened_at >= 0:
+        total += len(plain_text(html_text[opened_at:], None))
+    return total
+
+
+def _paragraph_blocks(html_text: str) -> int:
+    """Paragraph-like blocks: block tags, plus the paragraphs that ``<br><br>`` breaks separate."""
+    breaks = len(_BREAK_RE.findall(html_text))
+    return len(_BLOCK_RE.findall(html_text)) + (breaks + 1 if breaks else 0)
 
 
 # --- XML (feedparser) -------------------------------------------------------------------------

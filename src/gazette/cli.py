@@ -323,7 +323,12 @@ def import_opml(
     store = store_for(settings)
     try:
         if source.startswith(("http://", "https://")):
-            content = fetch_sync(source, allow=settings.fetch_allow, user_agent=settings.user_agent).content
+            content = fetch_sync(
+                source,
+                allow=settings.fetch_allow,
+                user_agent=settings.user_agent,
+                ca_bundle=settings.fetch_ca_bundle,
+            ).content
         else:
             content = Path(source).read_bytes()
         entries = parse_opml(content)

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(
         30.0, gt=0, description="Total deadline for one outbound request, in seconds"
     )
+    fetch_ca_bundle: Path | None = Field(
+        None, description="PEM file of CAs trusted for https fetches instead of certifi's bundle"
+    )
     user_agent: str = Field(
         "Gazette/0.1 (+https://github.com/gazette-news/gazette)", description="User-Agent"
     )

@@ -53,7 +53,10 @@ class RunSummary:
 
 def fetcher_for(settings: Settings) -> Fetcher:
     return Fetcher(
-        allow=settings.fetch_allow, user_agent=settings.user_agent, deadline=settings.fetch_timeout
+        allow=settings.fetch_allow,
+        user_agent=settings.user_agent,
+        deadline=settings.fetch_timeout,
+        ca_bundle=settings.fetch_ca_bundle,
     )
 
 

@@ -5,7 +5,7 @@ vectors of a batch go through the embedding model in one call. Entities,
 quotes and numbers are English only (the spaCy model is English); every
 language gets sentences, reading time, keywords, a summary and an article
 vector. The summary uses no sentence embeddings: on the CNN/DM gate they
-added nothing over position, length and word-overlap MMR (see
+added nothing over position, word salience, length and content-word MMR (see
 ``gazette.enrich.summary``) while costing three times the article embedding.
 """
 

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gazette.extract import sanitize
 from gazette.extract.sanitize import MAX_NESTING_DEPTH, escape_text, plain_text, sanitize_html, text_to_html
 
 BASE_URL = "https://news.example.com/2024/story.html"
@@ -431,3 +432,25 @@ def test_feedparser_sanitize_corpus_is_inert(shared_data: Path) -> None:
     assert counts["raw"] >= 745
     assert counts["feedparser-unsanitized"] >= 745
     assert counts["allowed-kept"] >= 38
+
+
+def test_the_shared_cleaner_gives_what_a_per_base_cleaner_gives(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTML with only absolute URLs skips building a cleaner for its base: same output either way."""
+    folder = shared_data / "feeds" / "feedparser-tests" / "wellformed" / "sanitize"
+    fragments = [vector["html"] for vector in load_vectors()]
+    fragments += [
+        '<p><a href="http://example.org/a">a</a> <img src="https://example.org/i.png" alt=""></p>',
+        '<p><a href="/relative">r</a> <a href=HTTP://example.org/b>b</a> <q cite="notes.html">q</q></p>',
+        '<img srcset="https://example.org/a.png 1x, b.png 2x">',
+        '<a href="//example.org/c">c</a>',
+    ]
+    for path in sorted(folder.glob("*.xml")):
+        fragments += raw_fragments(path.read_bytes().decode("utf-8", errors="replace"))
+    fast = [sanitize_html(fragment, base_url=BASE_URL) for fragment in fragments]
+    monkeypatch.setattr(sanitize, "_MAYBE_RELATIVE_URL", re.compile(""))
+    per_base = [sanitize_html(fragment, base_url=BASE_URL) for fragment in fragments]
+    assert fast == per_base
+    assert any("/relative" in output for output in per_base)
+    assert any("/b.png 2x" in output for output in per_base)

@@ -6,16 +6,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml.html import HtmlElement
 from selectolax.lexbor import LexborHTMLParser
 
 from gazette.extract.article import (
     Block,
     Extracted,
+    PageText,
+    cascade,
+    drop_invisible,
+    element_text,
     extract_article,
     is_layout_table,
     is_thin,
     parse_page,
     render_html,
+    trafilatura_options,
 )
 from gazette.extract.cleanup import (
     Context,
@@ -446,3 +454,124 @@ def test_truncated_teaser_repeating_a_paragraph_is_dropped() -> None:
     assert clean_blocks(blocks, Context()).blocks == [blocks[0]]
     other = [Block("p", paragraph), Block("p", "Another story entirely, cut off in the middle of a long…")]
     assert clean_blocks(other, Context()).blocks == other
+
+
+FIXTURES = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "data" / "extract").glob("*.html"))
+
+
+def test_hidden_elements_are_not_extracted(test_data: Path) -> None:
+    page = load(test_data, "hidden-content.html")
+    assert "four times a day" in page.text
+    assert "Timetables are posted at both terminals" in page.text
+    for hidden in ("Log in to keep reading", "Forgot your password", "old draft", "☰"):
+        assert hidden not in page.text
+
+
+def test_gallery_slides_stay_and_a_page_hidden_until_scripts_run_keeps_its_text(test_data: Path) -> None:
+    tree = parse_page((test_data / "extract" / "hidden-content.html").read_bytes())
+    assert tree is not None
+    drop_invisible(tree)
+    text = tree.text_content()
+    assert "Slide two: the upper deck" in text
+    assert "Log in to keep reading" not in text
+    assert "old draft" not in text
+    story = "<p>" + "The council met on Tuesday to discuss the ferry. " * 20 + "</p>"
+    markup = f'<html><body><div style="visibility: hidden">{story}</div><p>Loading</p></body></html>'
+    hidden_page = parse_page(markup)
+    assert hidden_page is not None
+    drop_invisible(hidden_page)
+    assert "The council met on Tuesday" in hidden_page.text_content()
+
+
+def html2txt_length(tree: HtmlElement) -> int:
+    from trafilatura.baseline import html2txt
+
+    return len(html2txt(tree))
+
+
+def page_text_upper_bound(tree: HtmlElement) -> int:
+    page = PageText(tree)
+    return page.text_bound() + 2 * page.block_count()
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_page_text_bound_is_never_below_the_rendered_page(test_data: Path, name: str) -> None:
+    tree = parse_page((test_data / "extract" / name).read_bytes())
+    assert tree is not None
+    assert page_text_upper_bound(tree) >= html2txt_length(tree)
+
+
+PIECES = st.sampled_from(
+    [
+        "word", "two words", " ", "\n  ", "\u00a0", "x\u2003y", "<p>", "</p>", "<div>", "</div>", "<br>",
+        "<span>", "</span>", "<b>", "</b>", "<li>", "<script>var a = 1;  b</script>", "<style> p {} </style>",
+        "<aside>side note</aside>", "<footer>foot</footer>", "<td>cell</td>", "<h2>", "</h2>",
+        '<div class="cookie-banner">we use cookies</div>', "<svg><text>icon</text></svg>",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES, min_size=1, max_size=40))
+def test_page_text_bound_holds_on_generated_pages(pieces: list[str]) -> None:
+    tree = parse_page("<html><head><title>t</title></head><body>" + "".join(pieces) + "</body></html>")
+    if tree is not None:
+        assert page_text_upper_bound(tree) >= html2txt_length(tree)
+
+
+def trafilatura_two_runs(tree: HtmlElement) -> str:
+    """What the cascade replaces: trafilatura's own sequence, fast, then in full on a thin body."""
+    from trafilatura.core import trafilatura_sequence
+
+    body, text, _, _ = trafilatura_sequence(tree, trafilatura_options(fast=True), None)
+    if is_thin(body, text):
+        body, text, _, _ = trafilatura_sequence(tree, trafilatura_options(fast=False), None)
+    return text
+
+
+def assert_same_as_trafilatura(page: bytes) -> None:
+    ours_tree, their_tree = parse_page(page), parse_page(page)
+    assert ours_tree is not None
+    assert their_tree is not None
+    assert cascade(ours_tree, None)[1] == trafilatura_two_runs(their_tree)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_cascade_gives_trafilatura_sequence_result(test_data: Path, name: str) -> None:
+    assert_same_as_trafilatura((test_data / "extract" / name).read_bytes())
+
+
+def test_cascade_gives_trafilatura_sequence_result_on_dev_pages(shared_data: Path) -> None:
+    """Every tenth readability test page: thin pages, escalations and teaser boxes among them."""
+    pages = sorted((shared_data / "extraction" / "readability-test-pages").glob("*/source.html"))
+    for path in pages[::10]:
+        assert_same_as_trafilatura(path.read_bytes())
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_parse_page_gives_trafilatura_loader_tree(test_data: Path, name: str) -> None:
+    from lxml.html import tostring
+    from trafilatura.utils import load_html
+
+    page = (test_data / "extract" / name).read_bytes()
+    ours, theirs = parse_page(page), load_html(page)
+    assert ours is not None
+    assert theirs is not None
+    assert tostring(ours) == tostring(theirs)
+    assert all(isinstance(element, HtmlElement) for element in ours.iter("*"))
+
+
+@pytest.mark.parametrize("html", ["", b"", "<html></html>", b"\x00\x01\x02", "plain text", "<p>x</p>"])
+def test_parse_page_rejects_what_trafilatura_loader_rejects(html: str | bytes) -> None:
+    from trafilatura.utils import load_html
+
+    assert (parse_page(html) is None) == (load_html(html) is None)
+
+
+def test_table_cells_left_as_html_are_lines_and_inline_code_stays_inline() -> None:
+    from lxml.etree import fromstring
+
+    quote = fromstring("<quote><th>Release</th><th>Date</th><td>4.2.3</td><td>April 2014</td></quote>")
+    assert element_text(quote) == "Release\nDate\n4.2.3\nApril 2014"
+    paragraph = fromstring("<p>Call <code>os.scandir()</code> instead of <code>os.listdir()</code>.</p>")
+    assert element_text(paragraph) == "Call os.scandir() instead of os.listdir()."

@@ -1,10 +1,12 @@
 """Main text and metadata of one article page.
 
 ``extract_article(html, url)`` parses the page once, reads its metadata
-(:mod:`gazette.extract.metadata`), lets trafilatura find the body, turns
-trafilatura's XML body into typed blocks, removes the furniture trafilatura
-keeps (:mod:`gazette.extract.cleanup`) and renders display HTML from the
-blocks. The HTML is built only from escaped text and a fixed set of tags, so
+(:mod:`gazette.extract.metadata`), drops what a browser would not show
+(``hidden``, ``aria-hidden``, inline ``display: none``), lets trafilatura
+find the body (its cascade, run fast first and in full only on a thin body:
+:func:`cascade`), turns trafilatura's XML body into typed blocks, removes
+the furniture trafilatura keeps (:mod:`gazette.extract.cleanup`) and renders
+display HTML from the blocks. The HTML is built only from escaped text and a fixed set of tags, so
 it is safe by construction (the nh3 sanitizer is for HTML we did not build).
 
 Pages laid out in table cells (masthead, story, sidebar) are the one layout
@@ -17,13 +19,15 @@ from __future__ import annotations
 
 import html as html_module
 import re
+from contextlib import suppress
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lxml.etree import _Element
+from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 from selectolax.lexbor import LexborHTMLParser
 
@@ -36,10 +40,28 @@ CAPTION_SELECTOR = "figcaption, [class*=caption i], [class*=bildunterschrift i],
 SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 HTML_TAGS = {"p": "p", "h": "h2", "quote": "blockquote"}
 BLOCK_TAGS = frozenset({"p", "code", "head", "list", "quote", "table", "div"})
+LINE_TAGS = BLOCK_TAGS | {"item", "row", "cell", "tr", "td", "th"}
+"""Elements on lines of their own inside a block (``td``/``th``: table cells trafilatura left as HTML)."""
 LAYOUT_CELL_TEXT = 200
 """Characters: a table cell with a heading and this much text holds a story, not data."""
 FULL_CASCADE_BELOW = 1000
 """Characters: a fast-mode body shorter than this gets trafilatura's full cascade."""
+INVISIBLE = XPath(
+    'descendant::*[@hidden or @aria-hidden="true" or contains(@style, "none") or contains(@style, "hidden")]'
+    "[descendant::text()[normalize-space()]]"
+)
+"""Candidates for :func:`drop_invisible` that hold text (the style is checked by ``HIDING_STYLE``)."""
+PAGE_TEXT_LENGTH = XPath("string-length(.)")
+NORMALIZED_LENGTH = XPath("string-length(normalize-space(.))")
+HIDING_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
+STATE_CLASS = re.compile(
+    r"(?:is-|has-|js-)?(?:hidden|hide|show|shown|active|inactive|current|visible|invisible|"
+    r"open|opened|closed|collapsed?|d-none)",
+    re.IGNORECASE,
+)
+"""Class names that say whether an element is shown, not what it is."""
+VISIBLE_SHARE = 4
+"""Hidden elements stay when removing them would leave less than 1/4 of the page's text."""
 
 
 @dataclass(slots=True)
@@ -91,11 +113,54 @@ def decoded(html: str | bytes) -> str:
 
 
 def parse_page(html: str | bytes) -> HtmlElement | None:
-    """One lenient parse, charset sniffing included (trafilatura's loader)."""
-    from trafilatura.utils import load_html
+    """One lenient parse with trafilatura's loader rules (charset sniffing, repairs, rejection test).
 
-    tree = load_html(html)
+    The parser is trafilatura's, except for the element classes (:func:`html_parser`).
+    """
+    from lxml.etree import LxmlError
+    from lxml.html import fromstring
+    from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
+
+    page = decode_file(html)
+    beginning = page[:50].lower()
+    dubious = is_dubious_html(beginning)
+    page = repair_faulty_html(page, beginning)
+    try:
+        tree = fromstring(page, parser=html_parser())
+    except (ValueError, LxmlError):
+        tree = None
+    if tree is None or len(tree) < 1:
+        try:
+            tree = fromstring(page.encode("utf8", "surrogatepass"), parser=html_parser())
+        except (ValueError, LxmlError):
+            return None
+    if dubious and len(tree) < 2:
+        return None
     return tree if isinstance(tree, HtmlElement) else None
+
+
+@cache
+def html_parser() -> Any:
+    """trafilatura's parser settings, with lxml's C-level element classes.
+
+    ``lxml.html``'s parser chooses a class per tag (``FormElement``,
+    ``InputElement``, ...) in a Python callback run for every element proxy
+    lxml creates: ~3 million on the dev sets, ~5% of our CPU. Here every
+    element is a plain ``HtmlElement``, which is all trafilatura, htmldate and
+    the metadata reader use.
+    """
+    from lxml import etree
+    from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+
+    parser = etree.HTMLParser(
+        collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+        )
+    )
+    return parser
 
 
 def extract_article(html: str | bytes, url: str | None = None) -> Extracted:
@@ -148,25 +213,186 @@ def body_blocks(tree: HtmlElement, url: str | None, page: str | None = None) -> 
 
 
 def body_element(tree: HtmlElement, url: str | None) -> _Element | None:
-    """trafilatura's fast cascade, then its full one only where the fast body looks thin.
-
-    The full cascade compares trafilatura's own result with readability's and
-    jusText's; that comparison can only win on a short or paragraph-less body,
-    so long bodies skip it (a third less CPU on the dev sets, same scores). The
-    first run prunes ``tree`` in place the same way the second run starts, so
-    both run on one parse. ``trafilatura_sequence`` is trafilatura's cascade
-    without the document wrapper (whose text rendering we do not use); its
-    signature is internal, hence the pinned trafilatura version.
-    """
-    from trafilatura.core import trafilatura_sequence
-
+    """trafilatura's body of the page (comments off), or None when it finds no text. Prunes ``tree``."""
+    drop_invisible(tree)
     try:
-        body, text, _, _ = trafilatura_sequence(tree, trafilatura_options(fast=True), url)
-        if is_thin(body, text):
-            body, text, _, _ = trafilatura_sequence(tree, trafilatura_options(fast=False), url)
+        body, text = cascade(tree, url)
     except (TypeError, ValueError):
         return None
     return body if text else None
+
+
+def cascade(tree: HtmlElement, url: str | None) -> tuple[_Element, str]:
+    """trafilatura's extraction cascade, run fast first and in full only where the fast body looks thin.
+
+    This is ``trafilatura.core.trafilatura_sequence`` with comments off, taken
+    apart so the two runs share their work. The full run adds a comparison
+    with readability's and jusText's results, which can only win on a short or
+    paragraph-less body, so long bodies skip it (a third less CPU on the dev
+    sets, same scores). Both runs start from the same pruned and converted
+    tree and share the main extractor's result, unless the page has teaser
+    boxes (the fast run's last-resort recovery keeps them, the full run's
+    does not). The page-coverage check of the recall escalation is
+    computed once and usually bounded without rendering the page
+    (:class:`PageText`). The internals used are private to trafilatura, hence
+    the pinned version.
+    """
+    from trafilatura import core
+    from trafilatura.external import compare_extraction
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+    from trafilatura.main_extractor import extract_content
+    from trafilatura.xpaths import (
+        RAW_TREE_PRUNE_XPATH,
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        TEASER_DISCARD_XPATH,
+    )
+
+    fast, full = trafilatura_options(fast=True), trafilatura_options(fast=False)
+    is_forum = core._forum_thread_page(tree)
+    tree = prune_unwanted_nodes(tree, RAW_TREE_PRUNE_XPATH)
+    if not is_forum:
+        tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    cleaned, backup = core._prepare_tree(tree, full, url)
+    has_teasers = any(expression(cleaned) for expression in TEASER_DISCARD_XPATH)
+    main_body, main_text = extract_content(cleaned, fast)
+    page = PageText(tree)
+    body, text = rescued(main_body, main_text, tree, url, page, fast)
+    if not is_thin(body, text):
+        return body, text
+    if has_teasers:
+        cleaned, backup = core._prepare_tree(tree, full, url)
+        main_body, main_text = extract_content(cleaned, full)
+    body, text = compare_extraction(backup, copy(tree), main_body, main_text, full)
+    return rescued(body, text, tree, url, page, full)
+
+
+def rescued(
+    body: _Element, text: str, tree: HtmlElement, url: str | None, page: PageText, options: Any
+) -> tuple[_Element, str]:
+    """Stages 3 and 4 of trafilatura's cascade: the baseline on a tiny body, recall escalation on a short one.
+
+    The escalation retries in recall mode (and, in full mode, with jusText)
+    when the body covers less than a fifth of the page's text.
+    """
+    from trafilatura import core
+    from trafilatura.baseline import baseline
+    from trafilatura.external import justext_rescue
+
+    if len(text) < options.min_extracted_size:
+        b_body, b_text, b_len = baseline(tree)
+        if b_len > len(text):
+            body, text = b_body, b_text
+    if not 0 < len(text) < core.ESCALATION_MAX_LENGTH or not page.covers_little(len(text)):
+        return body, text
+    recall = copy(options)
+    recall.focus = "recall"
+    r_body, r_text = body, ""
+    with suppress(Exception):  # as trafilatura: a failed candidate must not cost the body we have
+        r_body, r_text = core._recall_retry(tree, recall, url)
+    j_body, j_text = body, ""
+    if not options.fast:
+        with suppress(Exception):
+            j_body, j_text = justext_rescue(copy(tree), options)
+    if len(j_text) > len(r_text) and len(j_text) > core.ESCALATION_JUSTEXT_RATIO * len(text):
+        return j_body, j_text
+    if len(r_text) >= options.min_extracted_size and len(r_text) > core.ESCALATION_ACCEPT_RATIO * len(text):
+        return r_body, r_text
+    return body, text
+
+
+class PageText:
+    """Whether an extraction covers little of a page's text, as trafilatura's escalation check decides it.
+
+    trafilatura compares the body's length with ``html2txt`` of the whole page
+    (a copy of the tree, cleaned and rendered: ~10% of our CPU). An upper
+    bound on that length is cheap: the page's whitespace-normalized text
+    length, less its scripts and styles (which ``html2txt`` removes), plus one
+    space on each side of every block element (``html2txt`` spaces them).
+    Removing text never lengthens the normalized text, and each inserted space
+    lengthens it by at most one, so when the body covers a fifth of the bound
+    it covers a fifth of the page, and the rendering is skipped. Otherwise the
+    exact length is computed, once for both runs.
+    """
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.tree = tree
+        self.length: int | None = None
+
+    def covers_little(self, text_length: int) -> bool:
+        from trafilatura.baseline import html2txt
+        from trafilatura.core import ESCALATION_PAGE_SHARE as share
+
+        if self.length is None:
+            text = self.text_bound()
+            if text_length >= share * text and text_length >= share * (text + 2 * self.block_count()):
+                return False
+            self.length = len(html2txt(self.tree))
+        return text_length < share * self.length
+
+    def root(self) -> HtmlElement:
+        body = self.tree.find(".//body")
+        return self.tree if body is None else body
+
+    def text_bound(self) -> int:
+        """The page's normalized text length, less that of its scripts and styles."""
+        root = self.root()
+        length = int(NORMALIZED_LENGTH(root))
+        for element in root.iter("script", "style"):
+            length -= max(0, int(NORMALIZED_LENGTH(element)) - 1)
+        return length
+
+    def block_count(self) -> int:
+        """How many elements ``html2txt`` puts spaces around."""
+        from trafilatura.baseline import _BLOCK_ELEMS
+
+        return sum(1 for _ in self.root().iter(*_BLOCK_ELEMS))
+
+
+def drop_invisible(tree: HtmlElement) -> None:
+    """Remove what a browser would not show: ``hidden``, ``aria-hidden="true"``, inline display:none.
+
+    trafilatura prunes hidden elements inside the container it picks, but its
+    comparison with readability and jusText reads the raw page, where hidden
+    copies and collapsed duplicates come back. A page that hides its whole
+    text until a script runs keeps it (nothing would be left to read), and so
+    do the hidden slides of a gallery or panels of a tab set (:func:`is_panel`).
+    """
+    body = tree.find("body")
+    candidates = INVISIBLE(body) if body is not None else []
+    hidden = [element for element in candidates if is_invisible(element) and not is_panel(element)]
+    if not hidden:
+        return
+    marked = set(hidden)
+    outer = [element for element in hidden if not any(a in marked for a in element.iterancestors())]
+    removed = sum(len(element.text_content()) for element in outer)
+    if removed * VISIBLE_SHARE > (VISIBLE_SHARE - 1) * int(PAGE_TEXT_LENGTH(tree)):
+        return
+    for element in outer:
+        element.drop_tree()
+
+
+def is_invisible(element: HtmlElement) -> bool:
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    return bool(HIDING_STYLE.search(element.get("style", "")))
+
+
+def is_panel(element: HtmlElement) -> bool:
+    """A hidden slide or tab: a visible sibling has the same tag and classes (hiding ones aside)."""
+    key = panel_classes(element)
+    if not key:
+        return False
+    parent = element.getparent()
+    siblings = parent.iterchildren(element.tag) if parent is not None else iter(())
+    return any(
+        sibling is not element and not is_invisible(sibling) and panel_classes(sibling) == key
+        for sibling in siblings
+    )
+
+
+def panel_classes(element: HtmlElement) -> frozenset[str]:
+    """The element's classes without those that hide or show it ("hidden", "is-active", ...)."""
+    return frozenset(c for c in element.get("class", "").split() if not STATE_CLASS.fullmatch(c))
 
 
 def holds_layout_table(body: _Element) -> bool:
@@ -346,7 +572,7 @@ def _collect(element: _Element, parts: list[str]) -> None:
     for child in element:
         if child.tag == "lb":
             parts.append("\n")
-        elif child.tag in BLOCK_TAGS or child.tag in ("item", "row", "cell"):
+        elif child.tag in LINE_TAGS and not (child.tag == "code" and element.tag == "p"):
             parts.append("\n")
             _collect(child, parts)
             parts.append("\n")

@@ -68,7 +68,6 @@ NEWSLETTER_ANYWHERE = re.compile(
     r"follow us on|folgen sie uns|s[ií]guenos en|"
     r"download (?:the|our) [\w ]{0,30}apps?\b|sign up here|hier anmelden|inscr[ií]bete aquí|"
     r"o suscribirse aquí",
-    re.IGNORECASE,
 )
 COOKIE = re.compile(
     r"(?:\bcookies?\b.{0,80}\b(?:use|uses|using|accept|consent|policy|settings|verwenden|nutzen|akzeptieren|utilise)|"
@@ -86,8 +85,8 @@ PAYWALL = re.compile(
     r"unlock (?:this|full) (?:article|story)|register to read|"
     r"weiterlesen mit|jetzt weiterlesen|dieser artikel ist (?:nur )?für abonnenten|"
     r"réservé aux abonnés|la suite est réservée|pour accéder en illimité|abonnez-vous|"
-    r"for the full story|to read the full (?:story|article)|cancela cuando quieras|jetzt abonnieren)",
-    re.IGNORECASE,
+    r"for the full story|to read the full (?:story|article)|cancela cuando quieras|jetzt abonnieren|"
+    r"pour lire la suite)",
 )
 BYLINE = re.compile(
     r"^(?:by|written by|words by|von|par|por|di|door|av)\s*:?\s+"
@@ -127,10 +126,19 @@ NOTICE = re.compile(
     r"letter to the editor|leserbrief schreiben|"
     r"(?:um|to) (?:den inhalt|the content) (?:von [\w.-]+ )?(?:zu laden|load)|"
     r"this (?:post|article|page) (?:contains|may contain) (?:affiliate links|references to products)|"
-    r"we may (?:receive|earn) (?:a )?(?:compensation|commission)",
-    re.IGNORECASE,
+    r"we may (?:receive|earn) (?:a )?(?:compensation|commission)|"
+    r"^please wait\W*$|temporarily unavailable|please try again later|"
+    r"(?:unless otherwise (?:noted|stated|indicated)|sofern nicht anders (?:angegeben|ausgewiesen|vermerkt)|"
+    r"sauf mention contraire),? .{0,80}(?:cc[- ]by|creative commons|licen[cs]|lizenz)|"
+    r"^(?:showing|zeige|es werden(?: die)?[\w ]{0,20}) \d+ ?(?:-|–|to|bis) ?\d+ "
+    r"(?:of|von) (?:insgesamt )?\d+",
 )
-"""Reading-time, log-in, copyright, support-us, embed-consent and affiliate notices."""
+"""Reading-time, log-in, copyright, licence, support-us, embed-consent, affiliate, widget-status and
+pagination notices.
+
+This one, ``PAYWALL`` and ``NEWSLETTER_ANYWHERE`` search anywhere in a block: they are written in
+lower case and run on the lower-cased text, three to five times faster than with ``re.IGNORECASE``.
+"""
 ARROW_PROMO = re.compile(r"^\s*(?:>>(?!>)|►|▶|→)\s*\S")
 """A short line opened by an arrow: a link to another story set between paragraphs.
 
@@ -177,16 +185,23 @@ DATE_LINE = re.compile(
     r"aktualisiert(?: am)?|veröffentlicht(?: am)?|published(?: on)?|updated(?: on)?|posted(?: on)?|stand|"
     r"erstellt(?: am)?)\s*:?\s*)?"
     r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|"
-    r"\d{1,2}\.?\s+[^\W\d]{3,10}\.?\s+\d{4})\b"
-    r"(?:,?\s*\d{1,2}[:.]\d{2}(?:\s*(?:uhr|am|pm|h))?)?(?:\s*[|•·–—-]\s*[^.!?|]{0,25})?$",
+    r"\d{1,2}\.?\s+[^\W\d]{3,10}\.?\s+\d{4}|[^\W\d]{3,10}\.?\s+\d{1,2},?\s+\d{4})\b"
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*(?:(?:uhr|am|pm|h)\b|[ap]\.m\.))?)?"
+    r"(?:\s*[|•·–—-]\s*[^.!?|]{0,25}|(?:\s*[|•·]\s*[^.!?|•·]{0,40}){2,3})?\.?$",
     re.IGNORECASE,
 )
-"""A line that is only a date (with a label before it, or a time or a short category after it)."""
+"""A line that is only a date: a label may precede it, a time follow it, then a short category or a few
+"|"-separated post details ("January 13, 2020 at 08:45 AM | categories: Python | View Comments")."""
 COMMENT_COUNT = re.compile(
     r"^(?:kommentare|comments|commentaires|comentarios)(?: insgesamt)?\s*:?\s*\(?\d+\)?$|"
     r"^(?:keine kommentare|no comments|aucun commentaire|sin comentarios)\b",
     re.IGNORECASE,
 )
+
+
+DOUBLE_QUOTES = re.compile("[“”„‟«»″]")
+SINGLE_QUOTES = re.compile("[‘’‚‛‹›′`´]")
+"""Typographic quotes fold to ASCII ones: a headline in ``<title>`` often has straight quotes."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -220,6 +235,8 @@ def normalized(text: str) -> str:
     Cached: every rule compares the same blocks, and this is most of their cost.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        folded = SINGLE_QUOTES.sub("'", DOUBLE_QUOTES.sub('"', folded))
     return " ".join(folded.split()).strip(" \"'“”‘’«».:;,-–—|")
 
 
@@ -235,7 +252,7 @@ def is_newsletter_box(text: str) -> bool:
     if len(text) > SHORT:
         return False
     call = NEWSLETTER_CALL.match(text) and NEWSLETTER_TOPIC.search(text)
-    return bool(call or NEWSLETTER_ANYWHERE.search(text))
+    return bool(call or NEWSLETTER_ANYWHERE.search(text.lower()))
 
 
 def is_cookie_box(text: str) -> bool:
@@ -246,7 +263,7 @@ def is_cookie_box(text: str) -> bool:
 
 
 def is_paywall_teaser(text: str) -> bool:
-    return len(text) <= SHORT and bool(PAYWALL.search(text))
+    return len(text) <= SHORT and bool(PAYWALL.search(text.lower()))
 
 
 def is_byline(text: str, author: str | None) -> bool:
@@ -264,7 +281,7 @@ def is_notice(block: Block) -> bool:
     if len(text) > SHORT:
         return False
     date_line = block.kind != "li" and DATE_LINE.match(text)
-    return bool(NOTICE.search(text) or date_line or COMMENT_COUNT.match(text) or NEWS_TIP.match(text))
+    return bool(NOTICE.search(text.lower()) or date_line or COMMENT_COUNT.match(text) or NEWS_TIP.match(text))
 
 
 def is_furniture(block: Block) -> bool:

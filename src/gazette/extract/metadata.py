@@ -63,6 +63,15 @@ AUTHOR_KEYS = (
     "og:article:author",
     "sailthru.author",
 )
+ORGANISATION_TYPES = frozenset(
+    {
+        "organization",
+        "newsmediaorganization",
+        "corporation",
+        "educationalorganization",
+        "governmentorganization",
+    }
+)
 SITE_KEYS = ("og:site_name", "application-name", "twitter:site")
 IMAGE_KEYS = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 PUBLISHED_KEYS = (
@@ -80,29 +89,95 @@ PUBLISHED_KEYS = (
 UPDATED_KEYS = ("article:modified_time", "og:updated_time", "og:article:modified_time", "dcterm:modified")
 LANGUAGE_KEYS = ("content-language", "dc:language", "language", "og:locale")
 
-BYLINE_SELECTOR = "[rel=author], [itemprop*=author], [class*=byline i], [class*=author i], [id*=byline i]"
-NAME_SELECTOR = "[itemprop*=name]"
+BYLINE_SELECTOR = (
+    "[rel~=author], [itemprop*=author], [class*=byline i], [class*=author i], "
+    "[class*=writtenby i], [id*=byline i]"
+)
+NAME_SELECTOR = "[itemprop~=name]"
 PUBLISHED_SELECTORS = ("[itemprop=datePublished]", "time[pubdate]", "article time[datetime]")
 """Strongest first; a ``<time>`` outside the article may date a comment or a teaser."""
 NOT_BYLINE_TAGS = frozenset({"meta", "link", "body", "html", "article", "section", "main"})
 MONTHS = (
-    "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|"
-    "janv|févr|fév|avr|mai|juin|juil|août|déc|januar|februar|märz|mär|juni|juli|okt|dez|"
-    "ene|abr|ago|dic|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
-    "gen|giu|lug|ott"
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    "janvier|février|fév|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    "janv|févr|avr|juil|déc|januar|februar|märz|mär|juni|juli|oktober|dezember|okt|dez|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+    "ene|abr|ago|dic|gennaio|giugno|luglio|ottobre|gen|giu|lug|ott"
+)
+WEEKDAYS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 )
 DATE_LEAD = re.compile(
-    rf"(?:\s+(?:{MONTHS})[a-zé]*\.?|\s+(?:on|at|am|le|el|il|op|de|updated|published|posted|"
-    r"aktualisiert|veröffentlicht|publié|publicado|před|vor|hace|il y a))+\s*$",
+    rf"(?:[\s,]+(?:{MONTHS}|{WEEKDAYS})\b\.?|\s+(?:on|at|am|le|el|il|op|de|updated|published|posted|"
+    r"aktualisiert|veröffentlicht|publié|publicado|před|vor|hace|il y a))+[\s,]*$",
     re.IGNORECASE,
 )
+"""Month, weekday and "on"/"updated" words left before a byline's date once its digits are cut."""
+ROLE_WORDS = (
+    r"staff|writer|reporter|correspondent|editor|columnist|contributor|journalist|critic|photographer|"
+    r"producer|team|desk|redakteur(?:in)?|korrespondent(?:in)?|journalist(?:in)?|kolumnist(?:in)?|"
+    r"rédact(?:eur|rice)|journaliste|correspondante?|envoyée? spéciale?|corresponsal|redactor(?:a)?|"
+    r"periodista|columnista|giornalista|redattore|redattrice"
+)
+ROLE = re.compile(rf"(?:[\w'’-]+\s+){{0,3}}(?:{ROLE_WORDS})s?\b", re.IGNORECASE)
+"""A job title after a byline's name ("Jane Doe, Staff Writer", "Jane Doe - our health editor")."""
+TRAILING_ROLE = re.compile(
+    r"\s+(?:senior|chief|staff|special|foreign|contributing|guest)\s+"
+    r"(?:writer|reporter|correspondent|editor|columnist|contributor)s?$",
+    re.IGNORECASE,
+)
+"""A two-word job title glued to the name without a separator ("Jane Doe Staff Writer")."""
+ROLE_SEPARATOR = re.compile(r"\s*(?:[,|•·(/]|\s[–—-])\s*")
+PUBLICATION_CREDIT = re.compile(
+    r"\s+(?i:for|für|pour|para|per)\s+(?i:the\s+|die\s+|le\s+|la\s+|el\s+)?[A-Z].*$"
+)
+"""" For The Daily Example" after the names: the outlet, not an author."""
+OTHER_CREDIT = re.compile(
+    r"[\s,;|•·–—-]+(?:edited|photos?|photographs|photography|illustrations?|graphics|video|"
+    r"additional reporting|fact[- ]checked|reviewed)\s+by\b.*$",
+    re.IGNORECASE,
+)
+"""A second credit after the author's ("By Jane Doe. Edited by John Roe"): not an author."""
+EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+HANDLE = re.compile(r"(?:^|\s)\(?@\w{2,}\)?")
+EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+TAG = re.compile(r"<[^>]*>")
+ADJACENT_TAGS = re.compile(r"</[^>]+>\s*<(?!/)")
+DOMAIN = re.compile(
+    r"\w\.(?:com|org|net|info|biz|io|co|news|online|blog|media|eu|de|at|ch|fr|es|it|pl|cz|sk|hu|ro|nl|be|"
+    r"uk|us|ca|au|nz|ie|se|no|dk|fi|pt|gr|ru|ua|jp|cn|kr|in|br|mx|ar|cl|pe|cr|tv)\b(?![.\w])",
+    re.IGNORECASE,
+)
+"""A host name ("example.com", "news.example.co.uk"): a site, not a person."""
+SOURCE_LABEL = re.compile(r"^(?:sources?|quellen?|źródło|fuente|fonte|bron|kilde|källa)\b", re.IGNORECASE)
+"""A "Source: ..." credit names where a text came from, not who wrote it."""
+NOT_NAMES = frozenset(
+    {
+        "by", "von", "par", "por", "di", "door", "av", "af", "author", "authors", "autor", "autoren",
+        "auteur", "auteurs", "date", "datum", "admin", "administrator", "webmaster", "root", "unknown",
+        "anonymous", "guest",
+    }
+)  # fmt: skip
+"""Labels and account names that byline elements and CMS exports put where a name belongs."""
+PERSON_NAME = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,4}$")
+NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 FURNITURE_LABEL = re.compile(r"comment|sidebar|related|follow", re.IGNORECASE)
 DATE_LABEL = re.compile(
     r"\b(?:updated|published|posted|aktualisiert|veröffentlicht|publié|publicado)\b", re.IGNORECASE
 )
-BYLINE_TRAILER = re.compile(r"[\s,;:|•·—–-]+$")
-BYLINE_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af)\s*[:\s]\s*", re.IGNORECASE)
+BYLINE_TRAILER = re.compile(r"[\s,;:|•·—–(-]+$")
+BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:(?:posted|written|words|story|reported|text)\s+(?:and\s+\w+\s+)?by|by|"
+    r"(?:geschrieben|eingestellt|verfasst) von|(?:publié|écrit) par|(?:publicado|escrito) por|"
+    r"(?:pubblicato|scritto) da|von|par|por|di|door|av|af|autor(?:in)?|auteur|author)\s*[:\s]|text\s*:)\s*",
+    re.IGNORECASE,
+)
 WHITESPACE = re.compile(r"\s+")
+SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;:!?)])")
 CDATA = re.compile(r"^\s*<!\[CDATA\[|\]\]>\s*$")
 TOKEN_SPLIT = re.compile(r"\W+")
 TITLE_SEPARATOR = re.compile(r"\s[|\-–—\\/>»]\s")
@@ -183,12 +258,17 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {str(name).lower() for name in names if name}
 
 
-def article_object(tree: HtmlElement) -> dict[str, Any] | None:
+def article_object(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The first JSON-LD object typed as an article (NewsArticle, BlogPosting, ...)."""
-    for obj in json_ld_objects(tree):
+    for obj in objects:
         if _types(obj) & ARTICLE_TYPES:
             return obj
     return None
+
+
+def objects_by_id(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """JSON-LD objects that carry an ``@id``, for resolving references such as ``{"@id": "#author"}``."""
+    return {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str) and len(obj) > 1}
 
 
 def json_ld_title(obj: dict[str, Any], tree: HtmlElement) -> str | None:
@@ -226,14 +306,20 @@ def text_similarity(a: str, b: str) -> float:
     return 1 - len(missing) / len(" ".join(tokens_b))
 
 
-def _names(value: Any) -> list[str]:
+def _names(value: Any, index: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Names in a JSON-LD value: strings, ``{"name": ...}`` objects, lists, ``@id`` references."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        reference = value.get("@id")
+        if "name" not in value and isinstance(reference, str) and index and reference in index:
+            value = index[reference]
         name = value.get("name")
+        if isinstance(name, list):
+            name = " ".join(part for part in name if isinstance(part, str))
         return [name] if isinstance(name, str) else []
     if isinstance(value, list):
-        return [name for item in value for name in _names(item)]
+        return [name for item in value for name in _names(item, index)]
     return []
 
 
@@ -247,10 +333,19 @@ def _first_url(value: Any) -> str | None:
     return None
 
 
-def json_ld_author(obj: dict[str, Any]) -> str | None:
-    names = [name for name in (clean_text(n) for n in _names(obj.get("author"))) if name]
-    names = [name for name in names if not name.startswith("http")]
+def json_ld_author(obj: dict[str, Any], index: dict[str, dict[str, Any]] | None = None) -> str | None:
+    """The article's ``author`` names, joined by ", "."""
+    names = [name for name in (author_name(n) for n in _names(obj.get("author"), index)) if name]
     return ", ".join(dict.fromkeys(names)) or None
+
+
+def json_ld_author_is_organisation(obj: dict[str, Any], index: dict[str, dict[str, Any]]) -> bool:
+    """Every ``author`` of the article object is typed Organization (or a kind of it)."""
+    value = obj.get("author")
+    items = value if isinstance(value, list) else [value]
+    resolved = [index.get(str(item.get("@id")), item) if isinstance(item, dict) else item for item in items]
+    types = [_types(item) if isinstance(item, dict) else set() for item in resolved]
+    return bool(types) and all(kinds & ORGANISATION_TYPES for kinds in types)
 
 
 def parse_datetime(value: str | None) -> datetime | None:
@@ -321,28 +416,138 @@ def strip_byline_prefix(text: str) -> str:
     return BYLINE_PREFIX.sub("", text, count=1).strip()
 
 
+def without_contacts(text: str) -> str:
+    """``text`` without e-mail addresses and ``@handles``, unless nothing else is left.
+
+    "jane@example.com (Jane Doe)", the RSS form, gives "Jane Doe".
+    """
+    rest = EMPTY_BRACKETS.sub("", HANDLE.sub(" ", EMAIL.sub(" ", text)))
+    rest = WHITESPACE.sub(" ", rest).strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1].strip()
+    return rest if re.search(r"\w", rest) else text
+
+
+def without_markup(text: str) -> str:
+    """Text of an author value that holds escaped HTML (``<a href=...>A</a> <a ...>B</a>`` → "A, B")."""
+    if "<" not in text:
+        return text
+    return WHITESPACE.sub(" ", TAG.sub("", ADJACENT_TAGS.sub(", <", text))).strip()
+
+
+def without_role(name: str) -> str:
+    """``name`` cut before a job title that follows a separator ("Jane Doe, Staff Writer")."""
+    for separator in ROLE_SEPARATOR.finditer(name):
+        if separator.start() > 0 and ROLE.match(name, separator.end()):
+            return name[: separator.start()]
+    return TRAILING_ROLE.sub("", name)
+
+
+def credited_name(text: str, dated: bool) -> str | None:
+    """The name(s) in an author credit: no "By", contacts, other credits, job title or outlet.
+
+    ``dated`` credits come from the page, where a date often follows the name
+    ("By Jane Doe March 3, 2024 at 9:00"): everything from the first digit goes.
+    """
+    if SOURCE_LABEL.match(text):
+        return None
+    name = strip_byline_prefix(text)
+    credited = name != text.strip()
+    if credited:
+        name = OTHER_CREDIT.sub("", name)
+    name = without_contacts(name)
+    digit = re.search(r"\d", name) if dated else None
+    if digit:
+        name = DATE_LEAD.sub("", name[: digit.start()])
+    name = without_role(BYLINE_TRAILER.sub("", name))
+    if credited:
+        name = PUBLICATION_CREDIT.sub("", name)
+    name = BYLINE_TRAILER.sub("", name).strip()
+    return name if is_plausible_name(name) else None
+
+
+def is_plausible_name(name: str) -> bool:
+    """Not empty, a label ("Author", "Datum"), a date line, an account name or an e-mail address."""
+    return (
+        len(name) > 1
+        and fold(name) not in NOT_NAMES
+        and not DATE_LABEL.search(name)
+        and not EMAIL.fullmatch(name)
+    )
+
+
+def author_name(value: str | None) -> str | None:
+    """A clean author name from a meta tag or JSON-LD value.
+
+    URLs (``article:author`` often holds a profile link) give None.
+    """
+    text = clean_text(value)
+    if text is None or text.lower().startswith(("http:", "https:", "www.")):
+        return None
+    return credited_name(without_markup(text), dated=False)
+
+
+def byline_name(text: str) -> str | None:
+    """A byline element's name: "By", a trailing date, time, job title or separator removed."""
+    return credited_name(text, dated=True)
+
+
 def document_byline(dom: LexborHTMLParser) -> str | None:
     """The author named by the page's first short byline element (``rel=author``, ``.byline``, ...).
 
-    Inside that element, a ``itemprop=name`` part or a nested author element is
-    the name itself (the rest is "By", a job title or a date). An element that
-    only labels a date ("Last updated: ...") is skipped.
+    Inside that element, ``itemprop=name`` parts or nested author elements are
+    the names themselves (the rest is "By", a job title or a date); several of
+    them ("By <a>A</a> and <a>B</a>") are joined by ", ". An element that only
+    labels a date ("Last updated: ...") is skipped.
     """
     for node in dom.css(BYLINE_SELECTOR):
         if node.tag in NOT_BYLINE_TAGS:
             continue
-        text = clean_text(node.text(deep=True))
+        text = node_text(node)
         if not text or not 2 < len(text) < 100 or in_page_furniture(node):
             continue
-        for part in (node.css_first(NAME_SELECTOR), _nested_byline(node)):
-            name = clean_text(part.text(deep=True)) if part is not None else None
-            if name and len(name) > 2:
-                text = name
-                break
-        name = byline_name(text)
+        parts = [name for name in (byline_name(part) for part in byline_parts(node)) if name]
+        name = ", ".join(dict.fromkeys(parts)) if parts else byline_name(text)
         if name:
             return name
     return None
+
+
+def byline_parts(node: LexborNode) -> list[str]:
+    """Texts of a byline element's name parts: its ``itemprop=name`` elements (a publisher's
+    excepted), else its nested author elements of the same kind as the first one."""
+    names = [_name_part_text(part) for part in node.css(NAME_SELECTOR) if not _names_publisher(part, node)]
+    if not any(names):
+        nested = [child for child in node.css(BYLINE_SELECTOR) if child.mem_id != node.mem_id]
+        kind = _kind(nested[0]) if nested else None
+        names = [_name_part_text(child) for child in nested if _kind(child) == kind]
+    return [name for name in names if name and len(name) > 2]
+
+
+def node_text(node: LexborNode) -> str | None:
+    """An element's text with its children's texts kept apart ("Jane Doe<a>jane@...</a>")."""
+    text = clean_text(node.text(deep=True, separator=" "))
+    return SPACE_BEFORE_PUNCTUATION.sub(r"\1", text) if text else None
+
+
+def _kind(node: LexborNode) -> tuple[str | None, str | None]:
+    return node.tag, node.attributes.get("class")
+
+
+def _name_part_text(node: LexborNode) -> str | None:
+    return node_text(node) or clean_text(node.attributes.get("content"))
+
+
+def _names_publisher(part: LexborNode, byline: LexborNode) -> bool:
+    """``part`` sits in a publisher or organisation item inside ``byline``."""
+    parent = part.parent
+    while parent is not None and parent.mem_id != byline.mem_id:
+        attributes = parent.attributes
+        itemtype = (attributes.get("itemtype") or "").lower()
+        if "publisher" in (attributes.get("itemprop") or "") or "organization" in itemtype:
+            return True
+        parent = parent.parent
+    return False
 
 
 def in_page_furniture(node: LexborNode) -> bool:
@@ -357,23 +562,6 @@ def in_page_furniture(node: LexborNode) -> bool:
     return False
 
 
-def _nested_byline(node: LexborNode) -> LexborNode | None:
-    for child in node.css(BYLINE_SELECTOR):
-        if child.mem_id != node.mem_id and len((child.text(deep=True) or "").strip()) > 2:
-            return child
-    return None
-
-
-def byline_name(text: str) -> str | None:
-    """A byline's name: "By" and a trailing date, time or separator removed."""
-    name = strip_byline_prefix(text)
-    digit = re.search(r"\d", name)
-    if digit:
-        name = DATE_LEAD.sub("", name[: digit.start()])
-    name = BYLINE_TRAILER.sub("", name).strip()
-    return name if len(name) > 1 and not DATE_LABEL.search(name) else None
-
-
 def _first(values: dict[str, str], keys: tuple[str, ...]) -> str | None:
     for key in keys:
         value = values.get(key)
@@ -382,11 +570,57 @@ def _first(values: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _meta_author(values: dict[str, str]) -> str | None:
-    author = _first(values, AUTHOR_KEYS)
-    if author is None or author.startswith("http"):
-        return None
-    return author
+def meta_author(values: dict[str, str]) -> str | None:
+    """The first author meta tag that holds a name (not a profile URL)."""
+    for key in AUTHOR_KEYS:
+        name = author_name(values.get(key))
+        if name:
+            return name
+    return None
+
+
+def page_author(
+    ld: dict[str, Any], index: dict[str, dict[str, Any]], values: dict[str, str], dom: LexborHTMLParser
+) -> str | None:
+    """The declared author (JSON-LD, then meta tags), else the page's byline element.
+
+    A declared author that is the site itself or an organisation yields to a
+    person named in a byline element. JSON-LD authors given only as ``@id``
+    references come last: CMSs (Yoast) point them at the account that posted,
+    often not the byline's name.
+    """
+    sites = [fold(name) for name in (*_names(ld.get("publisher"), index), *site_values(values)) if name]
+    from_ld = json_ld_author(ld)
+    declared = from_ld or meta_author(values)
+    by_organisation = bool(from_ld) and json_ld_author_is_organisation(ld, index)
+    if declared and not by_organisation and not is_site_name(declared, sites):
+        return declared
+    shown = document_byline(dom)
+    if declared and not (shown and is_person_name(shown) and not is_site_name(shown, sites)):
+        return declared
+    return shown or declared or json_ld_author(ld, index)
+
+
+def is_site_name(name: str, sites: list[str]) -> bool:
+    """``name`` is mostly the site's or publisher's name, part of it, or a host name: not a person."""
+    folded = fold(name)
+    return bool(DOMAIN.search(name)) or any(
+        site and (folded in site or (site in folded and len(site) >= 0.6 * len(folded))) for site in sites
+    )
+
+
+def is_person_name(text: str) -> bool:
+    """Every name in ``text`` ("A B", "A B, C D and E F") has 2-5 words, the first capitalized, no digits."""
+    names = [name for name in NAME_LIST_SEPARATOR.split(text) if name]
+    return bool(names) and all(PERSON_NAME.match(name) and name[0].isupper() for name in names)
+
+
+def site_values(values: dict[str, str]) -> list[str]:
+    return [values[key].lstrip("@") for key in SITE_KEYS if values.get(key)]
+
+
+def fold(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def page_language(tree: HtmlElement, values: dict[str, str], obj: dict[str, Any] | None) -> str | None:
@@ -413,8 +647,10 @@ def read_metadata(
     """
     dom = dom or lexbor_dom(tree)
     values = meta_values(tree)
-    obj = article_object(tree)
+    objects = list(json_ld_objects(tree))
+    obj = article_object(objects)
     ld = obj or {}
+    index = objects_by_id(objects)
     headline = json_ld_title(ld, tree)
     free = ld.get("isAccessibleForFree")
     published = parse_datetime(ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None)
@@ -425,7 +661,7 @@ def read_metadata(
     site = _names(publisher)[0] if _names(publisher) else None
     return PageMetadata(
         title=clean_text(headline) or clean_text(_first(values, TITLE_KEYS)) or document_title(tree),
-        author=json_ld_author(ld) or clean_text(_meta_author(values)) or document_byline(dom),
+        author=page_author(ld, index, values, dom),
         published=published or marked_up_published(dom) or htmldate_published(tree, url),
         updated=updated,
         language=page_language(tree, values, obj),

@@ -45,8 +45,7 @@ class BruteForceIndex(StoryIndex):
     def _best_story(
         self,
         vector: NDArray[np.float32],
-        names: dict[str, float],
-        numbers: dict[str, float],
+        terms: dict[str, dict[str, float]],
         when: float | None,
     ) -> _Story | None:
         similarities = self._vectors.view() @ vector
@@ -64,7 +63,7 @@ class BruteForceIndex(StoryIndex):
         best: tuple[float, _Story] | None = None
         for story_id in list(story_ids)[: self.params.candidates]:
             story = self._stories[story_id]
-            score = self._score(story, vector, names, numbers, 1)
+            score = self._score(story, vector, terms, 1)
             if best is None or score > best[0]:
                 best = (score, story)
         if best is None or best[0] < self.params.join_threshold:

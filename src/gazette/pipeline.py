@@ -501,6 +501,12 @@ def assign_stories(store: Store, article_ids: Sequence[int]) -> int:
             merged_id = store.story_ids_by_key([gone]).get(gone)
             if merged_id is not None and merged_id != story_id:
                 store.merge_stories(story_id, merged_id)
+        for new_key, moved in assignment.split.items():
+            new_id = _story_row(store, index, new_key)
+            for member in moved:
+                copied = index.duplicate_of(member)
+                store.assign_story(int(member), new_id, int(copied) if copied else None)
+            touched.update({new_key, assignment.split_from or new_key})
         duplicate_of = int(assignment.duplicate_of) if assignment.duplicate_of else None
         store.assign_story(int(item.id), story_id, duplicate_of)
         touched.add(assignment.story_id)

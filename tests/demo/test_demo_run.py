@@ -117,3 +117,19 @@ def test_stored_text_is_the_bundled_article_and_nothing_else(demo_db: str) -> No
     scores = {article.title: shingle_f1(article.text, bundled[article.title]) for article in stored}
     poor = {title: round(score, 3) for title, score in scores.items() if score < 0.95}
     assert poor == {}
+
+
+def test_stored_stories_match_the_clustering_state(demo_db: str) -> None:
+    """After merges and splits, each story row holds exactly the articles the index places in it."""
+    from gazette.stories.index import StoryIndex
+
+    store = open_store(demo_db)
+    snapshot = store.load_story_index()
+    assert snapshot is not None
+    index = StoryIndex.restore(snapshot)
+    keys = index.story_ids()
+    rows = store.story_ids_by_key(keys)
+    assert set(rows) == set(keys)
+    for key in keys:
+        stored = {str(article.id) for article in store.story_articles(rows[key])}
+        assert stored == set(index.members(key)), key

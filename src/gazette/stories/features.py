@@ -2,10 +2,13 @@
 
 :func:`features_for` builds an :class:`ArticleFeatures` from text plus an embedding;
 :func:`build_features` does a batch, embedding the texts with the enrich stage's
-model when no vectors are given. Two sparse bags carry the evidence that separates
+model when no vectors are given. Sparse bags carry the evidence that separates
 two events on the same topic (two earthquakes on one island, two elections in one
 country): capitalized *names* (people, places, teams, plus canonical entities
-when the enrich stage found them) and *numbers* (magnitudes, tolls, scores, years).
+when the enrich stage found them), *numbers* (magnitudes, tolls, scores), the
+*years* mentioned (two elections five years apart share every name but no year) and
+content *words* ("knockout" against "points decision"). All are plain text rules,
+so they exist for every article, enriched or not.
 """
 
 from __future__ import annotations
@@ -24,6 +27,17 @@ Vector = NDArray[np.float32]
 NAME = re.compile(r"\b[A-Z][A-Za-z]+(?:['’][A-Za-z]+)?\b")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
 WORD = re.compile(r"\w+")
+YEAR = re.compile(r"(?<![\w.,])(?:19|20)\d\d(?![\w.,]\d)")
+CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
+STOPWORDS = frozenset(
+    """about above after again against all also among and another any are around because been before
+    being below between both but can could did does doing down during each few for from further had
+    has have having her here hers herself him himself his how into its itself just last later like
+    made make many may might more most much must near new next not now off once one only other our
+    ours out over own said same says she should since some still such than that the their theirs them
+    themselves then there these they this those through too two under until upon very was way were
+    what when where which while who whom whose why will with would year years yet you your""".split()
+)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'])|\n+")
 LEAD_CHARS = 600
 SHINGLE_WORDS = 5
@@ -33,15 +47,17 @@ SHINGLE_WORDS = 5
 class ArticleFeatures:
     """One article as the story index sees it.
 
-    ``vector`` is an L2-normalized embedding; ``names`` and ``numbers`` are term counts
-    from the text; ``entities`` are canonical entity names (optional); ``shingles`` are
-    hashed word 5-grams for near-duplicate detection.
+    ``vector`` is an L2-normalized embedding; ``names``, ``numbers``, ``years`` and
+    ``words`` are term counts from the text; ``entities`` are canonical entity names
+    (optional); ``shingles`` are hashed word 5-grams for near-duplicate detection.
     """
 
     id: str
     vector: Vector
     names: Counter[str] = field(default_factory=Counter)
     numbers: Counter[str] = field(default_factory=Counter)
+    years: Counter[str] = field(default_factory=Counter)
+    words: Counter[str] = field(default_factory=Counter)
     entities: frozenset[str] = frozenset()
     shingles: frozenset[int] = frozenset()
     published: datetime | None = None
@@ -60,6 +76,17 @@ def name_counts(text: str, entities: Iterable[str] = ()) -> Counter[str]:
 def number_counts(text: str) -> Counter[str]:
     """Numbers written in ``text`` ("5.6", "2008", "23"), thousands separators removed."""
     return Counter(match.replace(",", "") for match in NUMBER.findall(text))
+
+
+def year_counts(text: str) -> Counter[str]:
+    """Years 1900-2099 written in ``text`` ("2008", but not "2008.5" or "12008")."""
+    return Counter(YEAR.findall(text))
+
+
+def word_counts(text: str) -> Counter[str]:
+    """Lowercase content words of ``text``: letters only, three or more, no stopwords."""
+    words = (word.lower() for word in CONTENT_WORD.findall(text))
+    return Counter(word for word in words if word not in STOPWORDS)
 
 
 def word_shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
@@ -104,6 +131,8 @@ def features_for(
         vector=np.asarray(vector, dtype=np.float32),
         names=name_counts(full, entity_set),
         numbers=number_counts(full),
+        years=year_counts(full),
+        words=word_counts(full),
         entities=entity_set,
         shingles=word_shingles(text),
         published=published,

@@ -1,18 +1,22 @@
 """Online story clustering and related articles over plain :class:`ArticleFeatures`.
 
-Each new article joins the best-scoring recent story or starts a new one; no
-re-clustering. The score of an article against a story is an average link over
-three signals: embedding similarity, shared names (capitalized words and
-canonical entities) and shared numbers, the last two TF-IDF weighted with
-document frequencies kept online. Names and numbers are what keep two events on
-one topic apart (the 2008 and 2013 elections in one country, two quakes on one
-island), where embeddings alone see one story. After a join, the grown story is
-compared with its neighbours and merged with any that has converged on it.
+Each new article joins the best-scoring recent story or starts a new one. The score
+of an article against a story is an average link over embedding similarity and
+four sparse bags, TF-IDF weighted with document frequencies kept online: names
+(capitalized words and canonical entities), numbers, years and content words.
+Names, numbers and years are what keep two events on one topic apart (the 2008
+and 2013 elections in one country, two quakes on one island), where embeddings
+alone see one story. After a join, the grown story is compared with its
+neighbours and merged with any that has converged on it; when no merge happens,
+a story whose members fall into two clearly separate groups is split in two
+(online joins cannot always tell the first article of a second, similar event
+from one more report of the first; a few articles later the two groups can).
 
 Only stories whose time span lies within ``window`` of the article are
 candidates (undated articles see the most recently touched stories), and their
 embedding centroids are scored with one matrix product, so assignment cost
-follows the number of recent stories, not the number of stored articles.
+follows the number of recent stories, not the number of stored articles; the
+split check costs the square of the story's size (capped by ``split_max_members``).
 :meth:`StoryIndex.snapshot` / :meth:`StoryIndex.restore` persist the state as bytes.
 """
 
@@ -35,18 +39,33 @@ from gazette.stories.describe import StoryDigest, StoryMember, digest
 from gazette.stories.features import ArticleFeatures
 
 Sparse = dict[str, float]
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+BAGS = ("names", "numbers", "years", "words")
+# Large stories are checked for a split on every (size // this)-th join only, so the
+# quadratic check costs about linear time per join.
+SPLIT_CHECKS_PER_DOUBLING = 12
 
 
 @dataclass(frozen=True, slots=True)
 class StoryParams:
-    """Weights and thresholds, tuned on ECB+ topics 1-11 (see eval/stories.py)."""
+    """Weights and thresholds, tuned on ECB+ topics 1-11 (see eval/stories.py).
 
-    vector_weight: float = 0.2
-    names_weight: float = 0.5
-    numbers_weight: float = 0.3
-    join_threshold: float = 0.27
+    A story is split when both halves of its members' spectral bisection have at least
+    ``split_min_group`` members and the average link between them is below both
+    ``merge_threshold`` and ``split_ratio`` times the average link inside the looser
+    half; ``split_ratio`` 0 turns splitting off.
+    """
+
+    vector_weight: float = 0.25
+    names_weight: float = 0.4
+    numbers_weight: float = 0.2
+    years_weight: float = 0.15
+    words_weight: float = 0.05
+    join_threshold: float = 0.24
     merge_threshold: float = 0.37
+    split_ratio: float = 0.75
+    split_min_group: int = 3
+    split_max_members: int = 120
     candidates: int = 10
     merge_candidates: int = 3
     window: timedelta = timedelta(days=3)
@@ -55,15 +74,33 @@ class StoryParams:
     related_stories: int = 5
     related_members: int = 200
 
+    def bag_weights(self) -> dict[str, float]:
+        """The weight of each sparse bag in the join and merge score (zero-weight bags left out)."""
+        weights = {
+            "names": self.names_weight,
+            "numbers": self.numbers_weight,
+            "years": self.years_weight,
+            "words": self.words_weight,
+        }
+        return {bag: weight for bag, weight in weights.items() if weight}
+
 
 @dataclass(slots=True)
 class Assignment:
-    """Where an article went: its story, the original it copies (if any), stories merged into it."""
+    """Where an article went and what changed around it.
+
+    ``story_id`` is the article's story; ``duplicate_of`` the original it copies (if any);
+    ``merged`` the stories absorbed into it; ``split`` maps a story just created by splitting
+    ``split_from`` (the story the article joined) to the earlier articles that moved into
+    it (``story_id`` may be that new story, when the article went with them).
+    """
 
     story_id: str
     duplicate_of: str | None = None
     merged: list[str] = field(default_factory=list)
     new_story: bool = False
+    split: dict[str, list[str]] = field(default_factory=dict)
+    split_from: str | None = None
 
 
 @dataclass(slots=True)
@@ -81,8 +118,7 @@ class _Article:
     id: str
     row: int
     story: str
-    names: Sparse
-    numbers: Sparse
+    terms: dict[str, Sparse]
     entities: frozenset[str]
     published: float | None
     source: str | None
@@ -96,8 +132,7 @@ class _Story:
     id: str
     slot: int
     members: list[str]
-    names: Sparse
-    numbers: Sparse
+    terms: dict[str, Sparse]
 
 
 def _timestamp(value: datetime | None) -> float | None:
@@ -119,6 +154,23 @@ def dot(a: Sparse, b: Sparse) -> float:
 def _add_into(total: Sparse, part: Sparse) -> None:
     for key, weight in part.items():
         total[key] = total.get(key, 0.0) + weight
+
+
+def _add_bags(total: dict[str, Sparse], part: dict[str, Sparse]) -> None:
+    for bag, weights in part.items():
+        _add_into(total.setdefault(bag, {}), weights)
+
+
+_PREFIXES = {"names": "n:", "numbers": "#:", "years": "y:", "words": "w:"}
+
+
+def _bag(features: ArticleFeatures, bag: str) -> Counter[str]:
+    counts: Counter[str] = getattr(features, bag)
+    return counts
+
+
+def _bag_dot(a: dict[str, Sparse], b: dict[str, Sparse], bag: str) -> float:
+    return dot(a.get(bag, {}), b.get(bag, {}))
 
 
 # Columns of the per-slot table (one row per story slot; merged-away slots stay, not alive).
@@ -173,6 +225,10 @@ class StoryIndex:
     def story_of(self, article_id: str) -> str:
         return self._articles[article_id].story
 
+    def duplicate_of(self, article_id: str) -> str | None:
+        """The original that ``article_id`` copies, if it is a near-duplicate."""
+        return self._articles[article_id].duplicate_of
+
     def members(self, story_id: str) -> list[str]:
         return list(self._stories[story_id].members)
 
@@ -187,28 +243,36 @@ class StoryIndex:
         if known is not None:
             return Assignment(known.story, known.duplicate_of)
         self._count_terms(features)
-        names, numbers = self._weighted(features)
+        terms = self._weighted(features)
         original = self.duplicates.find_or_add(features.id, features.shingles)
         if original is not None and original in self._articles:
             story = self._stories[self._articles[original].story]
-            self._join(story, features, names, numbers, duplicate_of=original)
+            self._join(story, features, terms, duplicate_of=original)
             return Assignment(story.id, original)
-        best = self._best_story(features.vector, names, numbers, _timestamp(features.published))
+        best = self._best_story(features.vector, terms, _timestamp(features.published))
         if best is None:
             story = self._new_story()
-            self._join(story, features, names, numbers)
+            self._join(story, features, terms)
             return Assignment(story.id, new_story=True)
-        self._join(best, features, names, numbers)
+        self._join(best, features, terms)
         survivor, merged = self._merge_converged(best)
-        return Assignment(survivor.id, merged=merged)
+        if merged:
+            return Assignment(survivor.id, merged=merged)
+        split = self._split_if_two_events(survivor)
+        if split is None:
+            return Assignment(survivor.id)
+        moved = [member for member in self._stories[split].members if member != features.id]
+        return Assignment(self._articles[features.id].story, split={split: moved}, split_from=survivor.id)
 
     def _count_terms(self, features: ArticleFeatures) -> None:
         self._documents += 1
-        self._df.update(f"n:{k}" for k in features.names)
-        self._df.update(f"#:{k}" for k in features.numbers)
+        for bag in BAGS:
+            prefix = _PREFIXES[bag]
+            self._df.update(prefix + term for term in _bag(features, bag))
 
-    def _weighted(self, features: ArticleFeatures) -> tuple[Sparse, Sparse]:
-        return self._tfidf(features.names, "n:"), self._tfidf(features.numbers, "#:")
+    def _weighted(self, features: ArticleFeatures) -> dict[str, Sparse]:
+        """Unit-length TF-IDF vectors of every bag of ``features``."""
+        return {bag: self._tfidf(_bag(features, bag), _PREFIXES[bag]) for bag in BAGS}
 
     def _tfidf(self, counts: Counter[str], prefix: str) -> Sparse:
         """Unit-length TF-IDF over the strongest ``max_terms`` terms, with IDF as of now."""
@@ -252,26 +316,23 @@ class StoryIndex:
         return [int(slots[i]) for i in top]
 
     def _score(
-        self, story: _Story, vector: NDArray[np.float32], names: Sparse, numbers: Sparse, size: int
+        self, story: _Story, vector: NDArray[np.float32], terms: dict[str, Sparse], size: int
     ) -> float:
         """Average-link score of a group of ``size`` articles (sums given) against ``story``."""
-        p = self.params
         slot = story.slot
         pairs = float(self._slots.data[slot, COUNT] * size)
-        similarity = float(self._sums.data[slot] @ vector)
-        return (
-            p.vector_weight * similarity
-            + p.names_weight * dot(names, story.names)
-            + p.numbers_weight * dot(numbers, story.numbers)
-        ) / pairs
+        total = self.params.vector_weight * float(self._sums.data[slot] @ vector)
+        for bag, weight in self.params.bag_weights().items():
+            total += weight * dot(terms.get(bag, {}), story.terms.get(bag, {}))
+        return total / pairs
 
     def _best_story(
-        self, vector: NDArray[np.float32], names: Sparse, numbers: Sparse, when: float | None
+        self, vector: NDArray[np.float32], terms: dict[str, Sparse], when: float | None
     ) -> _Story | None:
         best: tuple[float, _Story] | None = None
         for slot in self._nearest_slots(self._candidate_slots(when), vector, self.params.candidates):
             story = self._stories[self._slot_story[slot] or ""]
-            score = self._score(story, vector, names, numbers, 1)
+            score = self._score(story, vector, terms, 1)
             if best is None or score > best[0]:
                 best = (score, story)
         if best is None or best[0] < self.params.join_threshold:
@@ -284,7 +345,7 @@ class StoryIndex:
         slot = self._sums.append(np.zeros(self.dimensions, dtype=np.float32))
         self._slots.append(np.array([0.0, math.nan, math.nan, self._clock, 1.0]))
         self._slot_story.append(story_id)
-        story = _Story(story_id, slot, [], {}, {})
+        story = _Story(story_id, slot, [], {})
         self._stories[story_id] = story
         return story
 
@@ -292,8 +353,7 @@ class StoryIndex:
         self,
         story: _Story,
         features: ArticleFeatures,
-        names: Sparse,
-        numbers: Sparse,
+        terms: dict[str, Sparse],
         duplicate_of: str | None = None,
     ) -> None:
         vector_row = self._vectors.append(features.vector)
@@ -302,8 +362,7 @@ class StoryIndex:
             features.id,
             vector_row,
             story.id,
-            names,
-            numbers,
+            terms,
             features.entities,
             when,
             features.source,
@@ -316,8 +375,7 @@ class StoryIndex:
         self._sums.data[slot] += features.vector
         row = self._slots.data[slot]
         row[COUNT] += 1
-        _add_into(story.names, names)
-        _add_into(story.numbers, numbers)
+        _add_bags(story.terms, terms)
         if when is not None:
             row[FIRST] = np.fmin(row[FIRST], when)
             row[LAST] = np.fmax(row[LAST], when)
@@ -353,12 +411,79 @@ class StoryIndex:
             if other_slot == slot:
                 continue
             other = self._stories[self._slot_story[other_slot] or ""]
-            score = self._score(other, self._sums.data[slot], story.names, story.numbers, size)
+            score = self._score(other, self._sums.data[slot], story.terms, size)
             if best is None or score > best[0]:
                 best = (score, other)
         if best is None or best[0] < self.params.merge_threshold:
             return None
         return best[1]
+
+    # -- splitting --------------------------------------------------------------------------------
+
+    def _split_if_two_events(self, story: _Story) -> str | None:
+        """Split ``story`` in two when its members form two clearly separate groups.
+
+        An online join can put the first article of a second event into the story of a
+        similar first one (same names, same place), after which the two grow together.
+        Once both halves have a few members, the spectral bisection of the members' pair
+        scores finds them: split when the average link between the halves is low in
+        absolute terms (below ``merge_threshold``, so they would not merge again) and
+        relative to how tight each half is (``split_ratio``). Returns the new story's id.
+        """
+        p = self.params
+        size = len(story.members)
+        if p.split_ratio <= 0 or size < 2 * p.split_min_group or size > p.split_max_members:
+            return None
+        if size % max(1, size // SPLIT_CHECKS_PER_DOUBLING) != 0:
+            return None
+        scores = self._pair_scores(story.members)
+        group = _bisection(scores)
+        if group is None or min(int(group.sum()), size - int(group.sum())) < p.split_min_group:
+            return None
+        within = min(_mean_within(scores, group), _mean_within(scores, ~group))
+        between = float(scores[np.ix_(group, ~group)].mean())
+        if between >= p.merge_threshold or between > p.split_ratio * within:
+            return None
+        leaving = _smaller_half(group)
+        return self._split_off(story, [m for m, g in zip(story.members, leaving, strict=True) if g])
+
+    def _pair_scores(self, members: list[str]) -> NDArray[np.float64]:
+        """The join score of every pair of ``members`` (a symmetric matrix)."""
+        articles = [self._articles[m] for m in members]
+        vectors = self._vectors.data[[a.row for a in articles]].astype(np.float64)
+        scores: NDArray[np.float64] = self.params.vector_weight * (vectors @ vectors.T)
+        for bag, weight in self.params.bag_weights().items():
+            scores += weight * _bag_products([a.terms.get(bag, {}) for a in articles])
+        return scores
+
+    def _split_off(self, story: _Story, leaving: list[str]) -> str | None:
+        """Move ``leaving`` (and copies of them) from ``story`` into a new story; return its id."""
+        moving = set(leaving)
+        moving |= {m for m in story.members if self._articles[m].duplicate_of in moving}
+        moving -= {m for m in moving if (self._articles[m].duplicate_of or m) not in moving}
+        if not moving or len(moving) == len(story.members):
+            return None
+        new = self._new_story()
+        staying = [m for m in story.members if m not in moving]
+        new.members = [m for m in story.members if m in moving]
+        story.members = staying
+        for part in (story, new):
+            self._rebuild(part)
+        return new.id
+
+    def _rebuild(self, story: _Story) -> None:
+        """Recompute the sums and time span of ``story`` from its members."""
+        articles = [self._articles[m] for m in story.members]
+        slot = story.slot
+        self._sums.data[slot] = self._vectors.data[[a.row for a in articles]].sum(axis=0)
+        row = self._slots.data[slot]
+        row[COUNT] = len(articles)
+        times = [a.published for a in articles if a.published is not None]
+        row[FIRST], row[LAST] = (min(times), max(times)) if times else (math.nan, math.nan)
+        story.terms = {}
+        for article in articles:
+            article.story = story.id
+            _add_bags(story.terms, article.terms)
 
     def _absorb(self, keep: _Story, absorb: _Story) -> None:
         a, b = keep.slot, absorb.slot
@@ -369,8 +494,7 @@ class StoryIndex:
         kept[LAST] = np.fmax(kept[LAST], gone[LAST])
         kept[TOUCHED] = max(kept[TOUCHED], gone[TOUCHED])
         gone[ALIVE] = 0.0
-        _add_into(keep.names, absorb.names)
-        _add_into(keep.numbers, absorb.numbers)
+        _add_bags(keep.terms, absorb.terms)
         for member in absorb.members:
             self._articles[member].story = keep.id
         keep.members.extend(absorb.members)
@@ -390,9 +514,9 @@ class StoryIndex:
         """
         stored = self._articles.get(features.id)
         if stored is not None:
-            names, numbers, own_story = stored.names, stored.numbers, stored.story
+            terms, own_story = stored.terms, stored.story
         else:
-            (names, numbers), own_story = self._weighted(features), None
+            terms, own_story = self._weighted(features), None
         when = _timestamp(features.published)
         stories = self._related_stories(features.vector, when, own_story)
         excluded = self._copies_of(features.id, stored)
@@ -402,7 +526,7 @@ class StoryIndex:
                 other = self._articles[member_id]
                 if other.id in excluded or other.duplicate_of is not None:
                     continue
-                score = self._pair_score(features, names, numbers, when, other)
+                score = self._pair_score(features, terms, when, other)
                 scored.append(
                     (self._tier(story.id == own_story, features.source, other.source), score, other)
                 )
@@ -434,11 +558,11 @@ class StoryIndex:
         return 1 if source is not None and source == other_source else 0
 
     def _pair_score(
-        self, features: ArticleFeatures, names: Sparse, numbers: Sparse, when: float | None, other: _Article
+        self, features: ArticleFeatures, terms: dict[str, Sparse], when: float | None, other: _Article
     ) -> float:
         similarity = float(self._vectors.data[other.row] @ features.vector)
-        terms = 0.6 * dot(names, other.names) + 0.4 * dot(numbers, other.numbers)
-        parts = [(0.6, similarity), (0.25, terms)]
+        shared = 0.6 * _bag_dot(terms, other.terms, "names") + 0.4 * _bag_dot(terms, other.terms, "numbers")
+        parts = [(0.6, similarity), (0.25, shared)]
         if features.entities and other.entities:
             shared = len(features.entities & other.entities)
             parts.append((0.15, shared / min(len(features.entities), len(other.entities))))
@@ -479,7 +603,7 @@ class StoryIndex:
             "clock": self._clock,
             "df": dict(self._df),
             "slot_story": self._slot_story,
-            "stories": [[s.id, s.slot, s.members, s.names, s.numbers] for s in self._stories.values()],
+            "stories": [[s.id, s.slot, s.members, s.terms] for s in self._stories.values()],
             "articles": [_article_row(a) for a in self._articles.values()],
         }
         dup_ids, dup_hashes = self.duplicates.export()
@@ -502,7 +626,7 @@ class StoryIndex:
             header: dict[str, Any] = json.loads(arrays["header"].tobytes().decode())
             vectors, sums, minhashes = arrays["vectors"], arrays["sums"], arrays["minhashes"]
             slots = np.array(arrays["slots"], dtype=np.float64)
-        if header.get("version") != SNAPSHOT_VERSION:
+        if header.get("version") not in (1, SNAPSHOT_VERSION):
             raise ValueError(f"unsupported story snapshot version {header.get('version')!r}")
         index = cls(params, dimensions=int(header["dimensions"]))
         index._vectors = _Matrix(index.dimensions, np.array(vectors, dtype=np.float32))
@@ -513,8 +637,8 @@ class StoryIndex:
         index._next_story = int(header["next_story"])
         index._clock = int(header["clock"])
         index._df = Counter(header["df"])
-        for story_id, slot, members, names, numbers in header["stories"]:
-            index._stories[story_id] = _Story(story_id, slot, members, names, numbers)
+        for story_id, slot, members, *bags in header["stories"]:
+            index._stories[story_id] = _Story(story_id, slot, members, _terms_from_row(bags))
         for row in header["articles"]:
             article = _article_from_row(row)
             index._articles[article.id] = article
@@ -525,13 +649,73 @@ class StoryIndex:
         return [self.assign(f) for f in features]
 
 
+def _bag_products(bags: list[Sparse]) -> NDArray[np.float64]:
+    """The dot products between the sparse vectors ``bags``, off the diagonal.
+
+    Only terms held by two or more vectors can add to a product between two of them,
+    so the dense matrix multiplied is as wide as the shared vocabulary only.
+    """
+    shared = [term for term, count in Counter(t for weights in bags for t in weights).items() if count > 1]
+    columns = {term: j for j, term in enumerate(shared)}
+    dense = np.zeros((len(bags), len(columns)))
+    for i, weights in enumerate(bags):
+        for term, value in weights.items():
+            j = columns.get(term)
+            if j is not None:
+                dense[i, j] = value
+    products: NDArray[np.float64] = dense @ dense.T
+    return products
+
+
+def _bisection(scores: NDArray[np.float64]) -> NDArray[np.bool_] | None:
+    """Two groups of the items scored by ``scores``: the sign of the Fiedler vector, refined.
+
+    The normalized-Laplacian cut avoids peeling off one outlier (what the top split of
+    average linkage does); the refinement then moves each item to the group it has the
+    higher mean score with, until nothing moves.
+    """
+    affinity = np.clip(scores, 0.0, None)
+    np.fill_diagonal(affinity, 0.0)
+    degree = np.maximum(affinity.sum(axis=1), 1e-9)
+    scale = 1.0 / np.sqrt(degree)
+    laplacian = np.eye(len(scores)) - scale[:, None] * affinity * scale[None, :]
+    _, vectors = np.linalg.eigh(laplacian)
+    group: NDArray[np.bool_] = vectors[:, 1] * scale > 0
+    others = scores.copy()
+    np.fill_diagonal(others, 0.0)
+    for _ in range(10):
+        size = int(group.sum())
+        if size < 2 or size > len(group) - 2:
+            return None
+        inside = others[:, group].sum(axis=1) / (size - group)
+        outside = others[:, ~group].sum(axis=1) / (len(group) - size - ~group)
+        moved = inside > outside
+        if (moved == group).all():
+            return group
+        group = moved
+    return group
+
+
+def _smaller_half(group: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The half that leaves in a split: the smaller one, or the one without the first member."""
+    other: NDArray[np.bool_] = ~group
+    if group.sum() != other.sum():
+        return group if group.sum() < other.sum() else other
+    return other if group[0] else group
+
+
+def _mean_within(scores: NDArray[np.float64], group: NDArray[np.bool_]) -> float:
+    block = scores[np.ix_(group, group)]
+    size = len(block)
+    return float((block.sum() - np.trace(block)) / (size * (size - 1))) if size > 1 else 0.0
+
+
 def _article_row(a: _Article) -> list[Any]:
     return [
         a.id,
         a.row,
         a.story,
-        a.names,
-        a.numbers,
+        a.terms,
         sorted(a.entities),
         a.published,
         a.source,
@@ -541,14 +725,22 @@ def _article_row(a: _Article) -> list[Any]:
     ]
 
 
+def _terms_from_row(bags: list[Any]) -> dict[str, Sparse]:
+    """Term bags as stored: one dict of bags (version 2) or names and numbers (version 1)."""
+    if len(bags) == 1:
+        return {bag: dict(weights) for bag, weights in bags[0].items()}
+    names, numbers = bags
+    return {"names": names, "numbers": numbers}
+
+
 def _article_from_row(row: list[Any]) -> _Article:
-    id_, vector_row, story, names, numbers, entities, published, source, title, lead, duplicate_of = row
+    id_, vector_row, story, *bags = row[:-6]
+    entities, published, source, title, lead, duplicate_of = row[-6:]
     return _Article(
         id_,
         vector_row,
         story,
-        names,
-        numbers,
+        _terms_from_row(bags),
         frozenset(entities),
         published,
         source,

@@ -48,6 +48,13 @@ def _load_sentence_transformer() -> Any:
     return model
 
 
+def limit_threads(threads: int) -> None:
+    """Let torch's kernels use at most ``threads`` threads (process-wide)."""
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+
+
 def embed_texts(texts: list[str], batch_size: int = 32) -> NDArray[np.float32]:
     """Return one L2-normalized float32 row per text (shape ``(len(texts), 384)``)."""
     if not texts:

@@ -12,6 +12,7 @@ added nothing over position, word salience, length and content-word MMR (see
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -147,6 +148,9 @@ def _enrich_batch(batch: list[tuple[str, str]]) -> list[Enrichment]:
 
 @functools.cache
 def _embedder() -> ThreadPoolExecutor:
+    """The embedding's thread. NER keeps one core busy meanwhile, so torch gets the others: with
+    two cores, a second torch thread only contends with NER (10.0 vs 9.3 articles/s measured)."""
+    embed.limit_threads((os.cpu_count() or 2) - 1)
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-embed")
 
 

@@ -12,7 +12,9 @@ same run is ingested; a second poll must be conditional and get 304s.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
+import signal
 import threading
 import time
 import zlib
@@ -25,17 +27,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from gazette.extract import text as text_module
 from gazette.extract.sanitize import sanitize_html
 from gazette.extract.text import html_to_paragraphs
 from gazette.ingest.fetch import Fetcher, FetchResult
 from gazette.models import Article, Feed, FeedStatus, PausedBy, User
-from gazette.pipeline import PollRound, ingest_feed_body
-from gazette.runner import Runner, RunSummary
+from gazette.pipeline import (
+    Context,
+    FeedWriter,
+    PollReport,
+    PollRound,
+    PreparedFeed,
+    ingest_feed_body,
+    prepare_entries,
+)
+from gazette.runner import Runner, RunSummary, parse_process
 from gazette.store import Store
 from gazette.store.schema import articles, feed_entries
+from gazette.store.schema import feeds as feeds_table
 
 DATA = Path(__file__).parent / "data" / "pipeline"
 DEADLINE = 3.0
@@ -599,3 +610,65 @@ def test_a_scheduler_round_polls_enriches_places_and_purges(site: Site, tmp_path
     assert one_round(retention_days=1).new == 0
     assert store.stats().articles == 0
     store.close()
+
+
+# --- writing and parsing beside the event loop ---------------------------------------------------
+
+
+def test_a_feed_deleted_during_the_round_fails_alone(store: Store) -> None:
+    """The group commit fails on the deleted feed's rows; the others are written one by one."""
+    base = "https://news.example"
+    feeds = [store.add_feed(Feed(url=f"{base}/{name}.xml"))[0] for name in ("a", "b", "c")]
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    bodies = []
+    for feed in feeds:
+        body = rss("".join(full_item(base, number, f"{feed.id}-") for number in range(3)))
+        result = fetched(feed, body)
+        prepared = prepare_entries(feed, body, feed.url, "application/rss+xml", now, {})
+        bodies.append(PreparedFeed(feed, result, prepared, now))
+    with store.engine.begin() as conn:
+        conn.execute(delete(feeds_table).where(feeds_table.c.id == feeds[1].id))
+
+    async def write_all() -> list[tuple[PollReport, tuple[int, ...]]]:
+        fetcher = Fetcher()
+        writer = FeedWriter(Context(store=store, fetcher=fetcher))
+        try:
+            return await asyncio.gather(*(writer.write(body) for body in bodies))
+        finally:
+            await fetcher.aclose()
+
+    outcomes = [report.outcome for report, _ in asyncio.run(write_all())]
+    assert outcomes == ["new", "failed", "new"]
+    assert store.stats().articles == 6
+
+
+def test_a_dead_parse_process_is_replaced_and_nothing_is_lost(site: Site, tmp_path: Path) -> None:
+    names = ("good", "dates", "charset")
+    first = Store(f"sqlite:///{tmp_path / 'first.db'}")
+    first.migrate()
+    summary = run_poll(
+        first, site, [first.add_feed(Feed(url=f"{site.base}/{n}.xml"))[0].id or 0 for n in names]
+    )
+    assert summary.failed == 0 and summary.new > 0
+    pool = parse_process()
+    assert pool is not None
+    workers = multiprocessing.active_children()
+    assert workers
+    for worker in workers:
+        os.kill(worker.pid or 0, signal.SIGKILL)
+        worker.join()
+
+    second = Store(f"sqlite:///{tmp_path / 'second.db'}")
+    second.migrate()
+    again = run_poll(
+        second, site, [second.add_feed(Feed(url=f"{site.base}/{n}.xml"))[0].id or 0 for n in names]
+    )
+    assert (again.failed, again.new) == (0, summary.new)
+    assert parse_process() is not pool
+    third = Store(f"sqlite:///{tmp_path / 'third.db'}")
+    third.migrate()
+    once_more = run_poll(
+        third, site, [third.add_feed(Feed(url=f"{site.base}/{n}.xml"))[0].id or 0 for n in names]
+    )
+    assert (once_more.failed, once_more.new) == (0, summary.new)
+    assert multiprocessing.active_children()

@@ -20,7 +20,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -61,15 +61,15 @@ FEED_ACCEPT = (
 class Context:
     """What a job needs from its process: the store, the fetcher, and where to queue follow-up jobs.
 
-    ``worker`` runs the steps that write (store, extract) off the event loop.
-    Give it one thread: SQLite in WAL mode refuses (rather than waits for) a
-    transaction that read before another thread's write, so store writers must
-    not overlap. ``preparer`` parses and cleans fetched feed bodies, which only
-    read the store, so it may be another thread: lxml, nh3 and SQLite do much of
-    their work outside the GIL, and a feed is parsed while the previous one is
+    ``worker`` runs the steps that touch the store (and extraction) off the
+    event loop. Give it one thread: SQLite in WAL mode refuses (rather than
+    waits for) a transaction that read before another thread's write, so store
+    writers must not overlap. ``preparer`` parses and cleans fetched feed bodies
+    (:func:`prepare_entries`, a pure function of picklable arguments), so it may
+    be a process pool: feeds are parsed on another core while the last one is
     stored. ``None`` runs a step inline (``preparer`` falls back to ``worker``). ``poll_round`` batches
-    the feed rows of a polling round (see :class:`PollRound`); without one, each
-    poll writes its feed row at once.
+    the feed rows of a polling round (see :class:`PollRound`) and ``writer``
+    its articles (see :class:`FeedWriter`); without them, each poll writes at once.
     """
 
     store: Store
@@ -78,6 +78,7 @@ class Context:
     worker: Executor | None = None
     preparer: Executor | None = None
     poll_round: PollRound | None = None
+    writer: FeedWriter | None = None
 
 
 async def _off_loop(ctx: Context, job: Callable[..., T], *args: Any) -> T:
@@ -176,10 +177,16 @@ async def poll_feed(
         _note_success(feed, result, now, entry_times=None)
         await _save_feed(ctx, feed, status_before)
         return PollReport(feed_id, "not_modified")
-    prepared = await _on(ctx.preparer or ctx.worker, prepare_feed_body, ctx.store, feed, result, now)
-    report, page_ids = await _off_loop(
-        ctx, partial(store_feed_body, ctx.store, feed, prepared, now, poll_round=ctx.poll_round)
-    )
+    known = await _off_loop(ctx, known_entry_hashes, ctx.store, feed) if feed.last_fetched else {}
+    prepared = await _prepared_on_worker(ctx, feed, result, now, known)
+    body = PreparedFeed(feed, result, prepared, now)
+    if ctx.writer is not None:
+        report, page_ids = await ctx.writer.write(body)
+    else:
+        outcomes = await _off_loop(
+            ctx, partial(store_feed_bodies, ctx.store, [body], poll_round=ctx.poll_round)
+        )
+        report, page_ids = outcomes[0]
     for article_id in page_ids:
         ctx.enqueue_page(article_id)
     return report
@@ -193,16 +200,33 @@ async def _save_feed(ctx: Context, feed: Feed, status_before: FeedStatus) -> Non
         await _off_loop(ctx, ctx.poll_round.flush)
 
 
+async def _prepared_on_worker(
+    ctx: Context, feed: Feed, result: FetchResult, now: datetime, known: dict[str, str]
+) -> PreparedEntries:
+    """:func:`prepare_entries` on ``ctx.preparer``; on the writer thread if that process died."""
+    args = (feed, result.content, result.url, result.content_type, now, known)
+    try:
+        return await _on(ctx.preparer or ctx.worker, prepare_entries, *args)
+    except BrokenExecutor:
+        if ctx.preparer is not None:
+            log.warning("the feed parsing process stopped; feeds are parsed on a thread until the next round")
+            ctx.preparer = None
+        return await _off_loop(ctx, prepare_entries, *args)
+
+
 @dataclass(slots=True)
-class PreparedBody:
+class PreparedEntries:
     """A fetched feed body parsed and its changed entries cleaned: everything but the writes.
 
     ``error`` is set instead when the body is not a feed. Articles carry no
     source id yet: the source row is written with them (:func:`store_feed_body`).
+    Everything here crosses a process boundary, so the parsed entries themselves
+    (with their content) are not kept, only what the writes need.
     """
 
-    result: FetchResult
-    parsed: ParsedFeed | None = None
+    title: str | None = None
+    site_url: str | None = None
+    entry_times: list[datetime] = field(default_factory=list)
     source: Source | None = None
     articles: list[tuple[str, Article]] = field(default_factory=list)
     error: FeedParseError | None = None
@@ -212,51 +236,164 @@ def ingest_feed_body(
     store: Store, feed: Feed, result: FetchResult, now: datetime, *, poll_round: PollRound | None = None
 ) -> tuple[PollReport, tuple[int, ...]]:
     """Parse a fetched feed body and store its entries; the report and the ids whose pages to fetch."""
-    prepared = prepare_feed_body(store, feed, result, now)
-    return store_feed_body(store, feed, prepared, now, poll_round=poll_round)
+    known = known_entry_hashes(store, feed) if feed.last_fetched else {}
+    prepared = prepare_entries(feed, result.content, result.url, result.content_type, now, known)
+    return store_feed_body(store, feed, result, prepared, now, poll_round=poll_round)
 
 
-def prepare_feed_body(store: Store, feed: Feed, result: FetchResult, now: datetime) -> PreparedBody:
-    """Parse a fetched feed body and clean the entries that are new or changed; reads the store only.
+KNOWN_ENTRIES = 2000
+"""How many of a feed's newest stored entries are checked for changes before cleaning; an older
+entry still in the feed is cleaned again and then found unchanged by the store."""
 
-    Entries whose content is stored unchanged (same content hash under the
-    same entry key) are neither cleaned nor written again: on a busy feed that
-    is almost all of them.
+
+def known_entry_hashes(store: Store, feed: Feed) -> dict[str, str]:
+    """The content hashes of the feed's newest stored entries, by entry key."""
+    return store.recent_entry_hashes(feed.id or 0, KNOWN_ENTRIES)
+
+
+def prepare_entries(
+    feed: Feed, content: bytes, url: str, content_type: str | None, now: datetime, known: dict[str, str]
+) -> PreparedEntries:
+    """Parse a fetched feed body and clean the entries that are new or changed (not in ``known``).
+
+    Entries stored unchanged (same content hash under the same entry key) are
+    neither cleaned nor written again: on a busy feed that is almost all of them.
     """
     try:
-        parsed = _parse_or_discover(result, feed)
+        parsed = _parse_or_discover(content, url, content_type)
     except FeedParseError as exc:
-        return PreparedBody(result, error=exc)
-    source = _source_of(parsed, feed)
-    entries = _changed_entries(store, feed, parsed.entries)
-    articles = [(entry.key, _article_from_entry(entry, parsed, feed, now)) for entry in entries]
-    return PreparedBody(result, parsed=parsed, source=source, articles=articles)
+        return PreparedEntries(error=exc)
+    entries = _changed_entries(parsed.entries, known)
+    return PreparedEntries(
+        title=parsed.title,
+        site_url=parsed.site_url,
+        entry_times=[clamp_date(entry.published or now, now) for entry in parsed.entries],
+        source=_source_of(parsed, feed),
+        articles=[(entry.key, _article_from_entry(entry, parsed, feed, now)) for entry in entries],
+    )
 
 
 def store_feed_body(
-    store: Store, feed: Feed, prepared: PreparedBody, now: datetime, *, poll_round: PollRound | None = None
+    store: Store,
+    feed: Feed,
+    result: FetchResult,
+    prepared: PreparedEntries,
+    now: datetime,
+    *,
+    poll_round: PollRound | None = None,
 ) -> tuple[PollReport, tuple[int, ...]]:
     """Write a prepared feed body: its source, its articles and the feed's polling state."""
-    assert feed.id is not None
-    status_before = feed.status
-    if prepared.parsed is None or prepared.source is None:
-        error = prepared.error or FeedParseError("the feed could not be read")
-        _note_failure(feed, error, now)
+    return store_feed_bodies(store, [PreparedFeed(feed, result, prepared, now)], poll_round=poll_round)[0]
+
+
+@dataclass(slots=True)
+class PreparedFeed:
+    """A polled feed with its fetched and prepared body, ready to be written."""
+
+    feed: Feed
+    result: FetchResult
+    prepared: PreparedEntries
+    now: datetime
+
+
+def store_feed_bodies(
+    store: Store, bodies: Sequence[PreparedFeed], *, poll_round: PollRound | None = None
+) -> list[tuple[PollReport, tuple[int, ...]]]:
+    """Write prepared feed bodies, their articles in one transaction; a report and page ids for each."""
+    source_for = poll_round.source_for if poll_round else store.source_for
+    readable = [body for body in bodies if body.prepared.source is not None]
+    sources = {id(body): source_for(body.prepared.source) for body in readable if body.prepared.source}
+    for body in readable:
+        for _key, article in body.prepared.articles:
+            article.source_id = sources[id(body)].id
+    saved = dict(
+        zip(
+            (id(body) for body in readable),
+            store.save_entries_of_feeds([(body.feed.id or 0, body.prepared.articles) for body in readable]),
+            strict=True,
+        )
+    )
+    outcomes: list[tuple[PollReport, tuple[int, ...]]] = []
+    for body in bodies:
+        feed, prepared, now = body.feed, body.prepared, body.now
+        assert feed.id is not None
+        status_before = feed.status
+        if id(body) not in saved:
+            error = prepared.error or FeedParseError("the feed could not be read")
+            _note_failure(feed, error, now)
+            _write_feed(store, feed, status_before, poll_round)
+            outcomes.append((PollReport(feed.id, "failed", error=str(error)), ()))
+            continue
+        result = saved[id(body)]
+        feed.title = feed.title or prepared.title
+        feed.site_url = prepared.site_url or feed.site_url
+        feed.source_id = sources[id(body)].id
+        _note_success(feed, body.result, now, entry_times=prepared.entry_times)
         _write_feed(store, feed, status_before, poll_round)
-        return PollReport(feed.id, "failed", error=str(error)), ()
-    parsed = prepared.parsed
-    source = (poll_round.source_for if poll_round else store.source_for)(prepared.source)
-    for _key, article in prepared.articles:
-        article.source_id = source.id
-    saved = store.save_entries(feed.id, prepared.articles)
-    feed.title = feed.title or parsed.title
-    feed.site_url = parsed.site_url or feed.site_url
-    feed.source_id = source.id
-    entry_times = [clamp_date(entry.published, now) if entry.published else now for entry in parsed.entries]
-    _note_success(feed, prepared.result, now, entry_times=entry_times)
-    _write_feed(store, feed, status_before, poll_round)
-    outcome = "new" if saved.new else "updated" if saved.updated else "not_modified"
-    return PollReport(feed.id, outcome, new=saved.new, updated=saved.updated), saved.page_ids
+        outcome = "new" if result.new else "updated" if result.updated else "not_modified"
+        outcomes.append(
+            (PollReport(feed.id, outcome, new=result.new, updated=result.updated), result.page_ids)
+        )
+    return outcomes
+
+
+Outcome = tuple[PollReport, tuple[int, ...]]
+"""A written feed's poll report and the ids of its articles whose pages to fetch."""
+
+
+class FeedWriter:
+    """Writes prepared feed bodies on the writer thread in groups, one transaction per group.
+
+    While one group is written the next gathers, so a busy round commits many
+    feeds at once and a quiet one writes each feed at once. If a group fails,
+    its feeds are written one by one, and a feed that fails alone (say, deleted
+    during the round) is reported failed without stopping the others.
+    """
+
+    def __init__(self, ctx: Context, max_group: int = 32) -> None:
+        self.ctx = ctx
+        self.max_group = max_group
+        self._waiting: list[tuple[PreparedFeed, asyncio.Future[Outcome]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def write(self, body: PreparedFeed) -> Outcome:
+        """Queue ``body`` and return its report and page ids once it is written."""
+        written: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting.append((body, written))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_waiting())
+        return await written
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
+            try:
+                outcomes = await self._stored([body for body, _ in group])
+            except Exception:
+                log.warning(
+                    "writing %d feeds together failed; writing them one by one", len(group), exc_info=True
+                )
+                await self._write_one_by_one(group)
+                continue
+            for (_, written), outcome in zip(group, outcomes, strict=True):
+                written.set_result(outcome)
+
+    async def _write_one_by_one(self, group: list[tuple[PreparedFeed, asyncio.Future[Outcome]]]) -> None:
+        for body, written in group:
+            try:
+                outcome = (await self._stored([body]))[0]
+            except Exception as exc:
+                log.exception("storing the entries of feed %s failed", body.feed.id)
+                outcome = (
+                    PollReport(body.feed.id or 0, "failed", error=f"could not store its entries: {exc}"),
+                    (),
+                )
+            written.set_result(outcome)
+
+    async def _stored(self, bodies: list[PreparedFeed]) -> list[Outcome]:
+        return await _off_loop(
+            self.ctx, partial(store_feed_bodies, self.ctx.store, bodies, poll_round=self.ctx.poll_round)
+        )
 
 
 def _write_feed(store: Store, feed: Feed, status_before: FeedStatus, poll_round: PollRound | None) -> None:
@@ -266,23 +403,19 @@ def _write_feed(store: Store, feed: Feed, status_before: FeedStatus, poll_round:
         poll_round.flush()
 
 
-def _changed_entries(store: Store, feed: Feed, entries: Sequence[ParsedEntry]) -> list[ParsedEntry]:
+def _changed_entries(entries: Sequence[ParsedEntry], known: dict[str, str]) -> list[ParsedEntry]:
     """The entries to clean and store: new keys, or known keys whose content changed (first of each key)."""
     firsts: dict[str, ParsedEntry] = {}
     for entry in entries:
         firsts.setdefault(entry.key, entry)
-    unique = list(firsts.values())
-    if feed.last_fetched is None:  # never polled: no entry of this feed is stored yet
-        return unique
-    stored = store.stored_entry_hashes(feed.id or 0, [entry.key for entry in unique])
-    return [entry for entry in unique if stored.get(entry.key, "") != _content_hash(entry)]
+    return [entry for entry in firsts.values() if known.get(entry.key) != _content_hash(entry)]
 
 
-def _parse_or_discover(result: FetchResult, feed: Feed) -> ParsedFeed:
+def _parse_or_discover(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
     try:
-        return parse_feed(result.content, url=result.url, content_type=result.content_type)
+        return parse_feed(content, url=url, content_type=content_type)
     except FeedParseError:
-        found = discover_feeds(result.content, result.url)
+        found = discover_feeds(content, url)
         if found:
             hint = ", ".join(candidate.url for candidate in found[:3])
             raise FeedParseError(f"this is a web page, not a feed; feeds it links to: {hint}") from None

@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +22,7 @@ from gazette.config import Settings
 from gazette.ingest.fetch import Fetcher
 from gazette.pipeline import (
     Context,
+    FeedWriter,
     PollReport,
     PollRound,
     assign_stories,
@@ -60,6 +64,30 @@ def fetcher_for(settings: Settings) -> Fetcher:
     )
 
 
+_parse_lock = threading.Lock()
+_parse_pool: ProcessPoolExecutor | None = None
+
+
+def parse_process() -> ProcessPoolExecutor | None:
+    """The process-wide worker process that parses and cleans feed bodies while this one fetches
+    and stores; a new one if the last died. None on a single core, where the writer thread parses.
+
+    Parsing and cleaning are Python-heavy, and behind the GIL a thread for them
+    barely overlapped the store's writes; a process uses the second core. It is
+    started with ``spawn`` (forking a process that runs threads is unsafe) and
+    stops when this process exits.
+    """
+    global _parse_pool
+    if (os.cpu_count() or 1) < 2:
+        return None
+    with _parse_lock:
+        if _parse_pool is None or getattr(_parse_pool, "_broken", False):
+            if _parse_pool is not None:
+                _parse_pool.shutdown(wait=False)
+            _parse_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return _parse_pool
+
+
 class Runner:
     def __init__(
         self, store: Store, fetcher: Fetcher, concurrency: int = 16, retention_days: int = 0
@@ -70,13 +98,11 @@ class Runner:
         self.retention_days = retention_days
         self.pages: asyncio.Queue[int] = asyncio.Queue()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-ingest")
-        self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazette-parse")
         self.ctx = Context(
             store=store,
             fetcher=fetcher,
             enqueue_page=self.pages.put_nowait,
             worker=self.worker,
-            preparer=self.preparer,
         )
 
     async def poll(
@@ -88,10 +114,12 @@ class Runner:
         rows written in batches (a :class:`PollRound`), all written before this returns.
         """
         summary = RunSummary()
+        self.ctx.preparer = parse_process()
         ids = list(feed_ids)
         poll_round = PollRound(self.store)
         feeds = {feed.id: feed for feed in poll_round.load(ids)}
         ctx = replace(self.ctx, poll_round=poll_round)
+        ctx.writer = FeedWriter(ctx)
         queue = iter(ids)
         workers = [asyncio.create_task(self._page_worker(summary)) for _ in range(self.concurrency)]
 
@@ -149,7 +177,6 @@ class Runner:
 
     async def aclose(self) -> None:
         self.worker.shutdown(wait=False)
-        self.preparer.shutdown(wait=False)
         with contextlib.suppress(Exception):
             await self.fetcher.aclose()
 

@@ -199,13 +199,12 @@ _SAVE_POLLED = (
         | {"title": func.coalesce(feeds.c.title, bindparam("p_title", type_=feeds.c.title.type))}
     )
 )
-_STORED_HASHES = (
+_RECENT_HASHES = (
     select(feed_entries.c.entry_key, articles.c.content_hash)
     .join(articles, articles.c.id == feed_entries.c.article_id)
-    .where(
-        feed_entries.c.feed_id == bindparam("feed_id"),
-        feed_entries.c.entry_key.in_(bindparam("keys", expanding=True)),
-    )
+    .where(feed_entries.c.feed_id == bindparam("feed_id"))
+    .order_by(feed_entries.c.article_id.desc())
+    .limit(bindparam("limit"))
 )
 ID_BATCH = 500
 
@@ -243,11 +242,8 @@ class PolledFeedStore:
             with explain_errors(self.engine), self.engine.begin() as conn:
                 conn.execute(_SAVE_POLLED, rows)
 
-    def stored_entry_hashes(self, feed_id: int, keys: Sequence[str]) -> dict[str, str | None]:
-        """Content hashes of the articles behind the feed's known entry keys."""
-        stored: dict[str, str | None] = {}
+    def recent_entry_hashes(self, feed_id: int, limit: int) -> dict[str, str]:
+        """Content hashes of the feed's ``limit`` newest stored entries, by entry key."""
         with explain_errors(self.engine), self.engine.connect() as conn:
-            for chunk in chunks(keys, ID_BATCH):
-                rows = conn.execute(_STORED_HASHES, {"feed_id": feed_id, "keys": list(chunk)})
-                stored.update((key, content_hash) for key, content_hash in rows)
-        return stored
+            rows = conn.execute(_RECENT_HASHES, {"feed_id": feed_id, "limit": limit})
+            return {key: content_hash for key, content_hash in rows if content_hash is not None}

@@ -213,8 +213,11 @@ def build_routes(base: str) -> dict[str, Route]:
     return routes
 
 
-GOOD = ("good", "big", "summary", "dates", "empty", "charset", "malformed", "billion-laughs", "xxe")
-BAD = ("page", "missing", "gone", "throttled", "unavailable", "loop", "alias", "slow", "bomb")
+GOOD = ("good", "big", "summary", "dates", "empty", "charset", "malformed")
+BAD = (
+    "page", "missing", "gone", "throttled", "unavailable", "loop", "alias", "slow", "bomb",
+    "billion-laughs", "xxe",
+)  # fmt: skip
 URL_PATHS = {"page": "/page.html", "missing": "/missing.xml", "loop": "/loop-a.xml"}
 
 
@@ -338,8 +341,6 @@ def test_every_good_feed_is_ingested_in_the_same_run(polled: Polled) -> None:
         "empty": 0,
         "charset": 1,
         "malformed": 2,
-        "billion-laughs": 1,
-        "xxe": 1,
     }
     assert polled.first.failed == len(BAD)
 
@@ -371,6 +372,8 @@ def test_ten_thousand_entries_are_stored_with_bounded_memory(polled: Polled) -> 
         ("alias", FeedStatus.FAILED, "refused to fetch from 127.0.0.2:"),
         ("slow", FeedStatus.FAILED, f"no complete answer within {DEADLINE:g} s"),
         ("bomb", FeedStatus.FAILED, "the response is larger than 15 MiB"),
+        ("billion-laughs", FeedStatus.FAILED, "refused: the feed declares nested XML entities"),
+        ("xxe", FeedStatus.FAILED, "refused: the feed declares an external XML entity"),
     ],
 )
 def test_each_bad_feed_fails_with_a_readable_reason(
@@ -424,13 +427,6 @@ def test_missing_dates_fall_back_to_first_seen_and_future_dates_are_clamped(poll
         assert published is not None
         aware = published if published.tzinfo else published.replace(tzinfo=UTC)
         assert polled.started <= aware <= polled.finished, title
-
-
-def test_hostile_documents_are_stored_inert(polled: Polled) -> None:
-    laughs = polled.articles_of("billion-laughs")[0]
-    assert "lollollol" not in laughs.title + laughs.text and len(laughs.text) < 10_000
-    xxe = polled.articles_of("xxe")[0]
-    assert "root:" not in " ".join((xxe.title, xxe.text, xxe.author or "", xxe.summary or ""))
 
 
 def test_malformed_and_mislabelled_feeds_are_recovered(polled: Polled) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from gazette.stories.features import (
+    LEAD_NAME_BOOST,
+    LEAD_NAME_WORDS,
     ArticleInput,
     build_features,
     features_for,
+    lead_weighted_name_counts,
     name_counts,
     number_counts,
     word_counts,
@@ -38,12 +41,21 @@ def test_names_and_numbers() -> None:
     assert number_counts("A 6.4 quake, 1,200 hurt in 2026")["1200"] == 1
 
 
+def test_names_at_the_top_count_more_than_background_names() -> None:
+    background = " ".join(["filler"] * LEAD_NAME_WORDS)
+    text = f"Boston made Teixeira an offer. {background} Earlier, Anaheim had offered Teixeira less."
+    names = lead_weighted_name_counts(text, ["Boston Red Sox"])
+    assert names["boston"] == 1 + LEAD_NAME_BOOST and names["anaheim"] == 1
+    assert names["teixeira"] == 2 + LEAD_NAME_BOOST
+    assert names["entity:boston red sox"] == 1
+
+
 def test_features_for_fills_every_bag_from_title_and_text() -> None:
     vector = np.full(4, 0.5, dtype=np.float32)
     features = features_for("a1", TEXT, vector, title="Klitschko retains belts in 2012")
     assert features.years["2012"] == 2
     assert features.words["belts"] == 1 and features.words["knockouts"] == 1
-    assert features.names["klitschko"] == 2
+    assert features.names["klitschko"] == 2 * (1 + LEAD_NAME_BOOST)
     assert features.numbers["58"] == 1
     assert features.title == "Klitschko retains belts in 2012"
 

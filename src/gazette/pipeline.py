@@ -179,14 +179,12 @@ async def poll_feed(
         return PollReport(feed_id, "not_modified")
     known = await _off_loop(ctx, known_entry_hashes, ctx.store, feed) if feed.last_fetched else {}
     prepared = await _prepared_on_worker(ctx, feed, result, now, known)
-    body = PreparedFeed(feed, result, prepared, now)
     if ctx.writer is not None:
-        report, page_ids = await ctx.writer.write(body)
+        report, page_ids = await ctx.writer.write(PreparedFeed(feed, result, prepared, now))
     else:
-        outcomes = await _off_loop(
-            ctx, partial(store_feed_bodies, ctx.store, [body], poll_round=ctx.poll_round)
+        report, page_ids = await _off_loop(
+            ctx, partial(store_feed_body, ctx.store, feed, result, prepared, now, poll_round=ctx.poll_round)
         )
-        report, page_ids = outcomes[0]
     for article_id in page_ids:
         ctx.enqueue_page(article_id)
     return report
@@ -198,6 +196,10 @@ async def _save_feed(ctx: Context, feed: Feed, status_before: FeedStatus) -> Non
         ctx.store.save_feed(feed)
     elif ctx.poll_round.save(feed, status_before):
         await _off_loop(ctx, ctx.poll_round.flush)
+
+
+Outcome = tuple[PollReport, tuple[int, ...]]
+"""A written feed's poll report and the ids of its articles whose pages to fetch."""
 
 
 async def _prepared_on_worker(
@@ -234,7 +236,7 @@ class PreparedEntries:
 
 def ingest_feed_body(
     store: Store, feed: Feed, result: FetchResult, now: datetime, *, poll_round: PollRound | None = None
-) -> tuple[PollReport, tuple[int, ...]]:
+) -> Outcome:
     """Parse a fetched feed body and store its entries; the report and the ids whose pages to fetch."""
     known = known_entry_hashes(store, feed) if feed.last_fetched else {}
     prepared = prepare_entries(feed, result.content, result.url, result.content_type, now, known)
@@ -281,7 +283,7 @@ def store_feed_body(
     now: datetime,
     *,
     poll_round: PollRound | None = None,
-) -> tuple[PollReport, tuple[int, ...]]:
+) -> Outcome:
     """Write a prepared feed body: its source, its articles and the feed's polling state."""
     return store_feed_bodies(store, [PreparedFeed(feed, result, prepared, now)], poll_round=poll_round)[0]
 
@@ -298,7 +300,7 @@ class PreparedFeed:
 
 def store_feed_bodies(
     store: Store, bodies: Sequence[PreparedFeed], *, poll_round: PollRound | None = None
-) -> list[tuple[PollReport, tuple[int, ...]]]:
+) -> list[Outcome]:
     """Write prepared feed bodies, their articles in one transaction; a report and page ids for each."""
     source_for = poll_round.source_for if poll_round else store.source_for
     readable = [body for body in bodies if body.prepared.source is not None]
@@ -313,7 +315,7 @@ def store_feed_bodies(
             strict=True,
         )
     )
-    outcomes: list[tuple[PollReport, tuple[int, ...]]] = []
+    outcomes: list[Outcome] = []
     for body in bodies:
         feed, prepared, now = body.feed, body.prepared, body.now
         assert feed.id is not None
@@ -335,10 +337,6 @@ def store_feed_bodies(
             (PollReport(feed.id, outcome, new=result.new, updated=result.updated), result.page_ids)
         )
     return outcomes
-
-
-Outcome = tuple[PollReport, tuple[int, ...]]
-"""A written feed's poll report and the ids of its articles whose pages to fetch."""
 
 
 class FeedWriter:

@@ -617,7 +617,8 @@ def assign_stories(store: Store, article_ids: Sequence[int]) -> int:
     """Place enriched articles into stories, in publication order, and store related articles.
 
     The clustering is online: each article joins a story or starts one; stories merge when
-    they converge. Its state is kept in the store after every batch.
+    they converge. Stories that have gone quiet then leave the index (their rows stay), and
+    its state is kept in the store after every batch.
     """
     from gazette.stories.index import StoryIndex
 
@@ -646,6 +647,7 @@ def assign_stories(store: Store, article_ids: Sequence[int]) -> int:
         store.save_related(int(item.id), related)
     for key in touched:
         _describe_story(store, index, key)
+    index.retire(datetime.now(UTC))
     store.save_story_index(index.snapshot())
     return len(features)
 

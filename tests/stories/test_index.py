@@ -208,3 +208,48 @@ def test_copies_move_with_their_original_when_a_story_splits() -> None:
     index.assign(article("b1", unit(0.3, 1, 0.05), ELECTION_2013, hours=4))
     last = index.assign(article("b2", unit(0.3, 1, 0.1), QUAKE_B, hours=5))
     assert last.split and sorted(index.members(last.story_id)) == ["b0", "b0-copy", "b1", "b2"]
+
+
+def test_quiet_stories_retire_and_the_index_shrinks() -> None:
+    index = StoryIndex(StoryParams(retire_after=timedelta(days=30)), dimensions=DIM)
+    old = index.assign(article("a1", unit(1, 0.1), QUAKE_A, hours=0))
+    index.assign(article("a2", unit(1, 0.2), QUAKE_A2, hours=1, source="B"))
+    recent = index.assign(article("b1", unit(0.4, 1), QUAKE_B, hours=24 * 40))
+    before = len(index.snapshot())
+    assert index.retire(T0 + timedelta(days=41)) == [old.story_id]
+    assert index.story_ids() == [recent.story_id] and len(index) == 1
+    assert len(index.snapshot()) < before
+    again = index.assign(article("b2", unit(0.4, 1), QUAKE_B + " Brenn visits.", hours=24 * 40 + 2))
+    assert again.story_id == recent.story_id
+    restored = StoryIndex.restore(index.snapshot())
+    assert restored.members(recent.story_id) == ["b1", "b2"]
+
+
+def test_retired_articles_leave_the_duplicate_and_related_pools() -> None:
+    index = StoryIndex(dimensions=DIM)
+    text = " ".join([QUAKE_A] * 3)
+    index.assign(article("a1", unit(1), text, hours=0, source="Wire"))
+    index.assign(article("b1", unit(0.4, 1), QUAKE_B, hours=24 * 40))
+    index.retire(T0 + timedelta(days=40))
+    copy = index.assign(article("a2", unit(1), text + " Again.", hours=24 * 40, source="Metro"))
+    assert copy.duplicate_of is None
+    assert "a1" not in [r.id for r in index.related(article("q", unit(1), QUAKE_A2, hours=None))]
+
+
+def test_articles_dated_in_the_future_do_not_retire_everything() -> None:
+    index = StoryIndex(dimensions=DIM)
+    index.assign(article("a1", unit(1, 0.1), QUAKE_A, hours=0))
+    index.assign(article("f1", unit(0.4, 1), QUAKE_B, hours=24 * 365 * 5))
+    assert index.retire(T0 + timedelta(days=1)) == []
+    assert len(index) == 2
+
+
+def test_undated_stories_retire_after_enough_joins_elsewhere() -> None:
+    index = StoryIndex(StoryParams(retire_idle_joins=2), dimensions=DIM)
+    idle = index.assign(article("u1", unit(0, 0, 1), ELECTION_2008, hours=None))
+    index.assign(article("a1", unit(1, 0.1), QUAKE_A))
+    assert index.retire(T0) == []
+    index.assign(article("a2", unit(1, 0.2), QUAKE_A2, hours=1))
+    index.assign(article("a3", unit(1, 0.3), QUAKE_A3, hours=2))
+    assert index.retire(T0) == [idle.story_id]
+    assert sorted(index.members(index.story_of("a1"))) == ["a1", "a2", "a3"]

@@ -17,7 +17,10 @@ candidates (undated articles see the most recently touched stories), and their
 embedding centroids are scored with one matrix product, so assignment cost
 follows the number of recent stories, not the number of stored articles; the
 split check costs the square of the story's size (capped by ``split_max_members``).
-:meth:`StoryIndex.snapshot` / :meth:`StoryIndex.restore` persist the state as bytes.
+:meth:`StoryIndex.retire` drops stories that have gone quiet (no article within
+``retire_after`` of the newest one), so memory and the persisted state follow the
+recent news, not the archive. :meth:`StoryIndex.snapshot` / :meth:`StoryIndex.restore`
+persist the state as bytes.
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ SPLIT_CHECKS_PER_DOUBLING = 12
 class StoryParams:
     """Weights and thresholds, tuned on ECB+ topics 1-11 (see eval/stories.py).
 
+    A story retires (leaves the index; its stored rows stay) when its newest article is
+    more than ``retire_after`` older than the newest article not dated in the future,
+    or, when undated, after ``retire_idle_joins`` joins elsewhere. ``retire_after`` is
+    ten times ``window``, so only articles arriving weeks late could have joined it.
+
     A story is split when both halves of its members' spectral bisection have at least
     ``split_min_group`` members and the average link between them is below both
     ``merge_threshold`` and ``split_ratio`` times the average link inside the looser
@@ -73,6 +81,8 @@ class StoryParams:
     max_terms: int = 40
     related_stories: int = 5
     related_members: int = 200
+    retire_after: timedelta = timedelta(days=30)
+    retire_idle_joins: int = 50_000
 
     def bag_weights(self) -> dict[str, float]:
         """The weight of each sparse bag in the join and merge score (zero-weight bags left out)."""
@@ -647,6 +657,50 @@ class StoryIndex:
 
     def assign_many(self, features: Iterable[ArticleFeatures]) -> list[Assignment]:
         return [self.assign(f) for f in features]
+
+    # -- retirement -------------------------------------------------------------------------------
+
+    def retire(self, now: datetime) -> list[str]:
+        """Drop the stories that have gone quiet (see :class:`StoryParams`); return their ids.
+
+        Their articles leave the near-duplicate index and the related-article pool too.
+        The matrices are compacted, so the next snapshot shrinks accordingly.
+        """
+        quiet = [story for story in self._stories.values() if self._is_quiet(story, self._horizon(now))]
+        for story in quiet:
+            for member in story.members:
+                del self._articles[member]
+                self.duplicates.remove(member)
+            del self._stories[story.id]
+        if quiet:
+            self._compact()
+        return [story.id for story in quiet]
+
+    def _horizon(self, now: datetime) -> float | None:
+        """The time before which a dated story is quiet, measured from the newest article up to ``now``."""
+        last = self._slots.view()[:, LAST]
+        dated = last[~np.isnan(last) & (last <= now.timestamp())]
+        return float(dated.max()) - self.params.retire_after.total_seconds() if len(dated) else None
+
+    def _is_quiet(self, story: _Story, horizon: float | None) -> bool:
+        row = self._slots.data[story.slot]
+        if math.isnan(row[LAST]):
+            return bool(self._clock - row[TOUCHED] > self.params.retire_idle_joins)
+        return horizon is not None and bool(row[LAST] < horizon)
+
+    def _compact(self) -> None:
+        """Rebuild the matrices with only the live stories' slots and live articles' rows."""
+        articles = sorted(self._articles.values(), key=lambda a: a.row)
+        self._vectors = _Matrix(self.dimensions, self._vectors.data[[a.row for a in articles]])
+        for row, article in enumerate(articles):
+            article.row = row
+        stories = sorted(self._stories.values(), key=lambda s: s.slot)
+        slots = [story.slot for story in stories]
+        self._sums = _Matrix(self.dimensions, self._sums.data[slots])
+        self._slots = _Matrix(5, self._slots.data[slots])
+        self._slot_story = [story.id for story in stories]
+        for slot, story in enumerate(stories):
+            story.slot = slot
 
 
 def _bag_products(bags: list[Sparse]) -> NDArray[np.float64]:

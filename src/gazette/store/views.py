@@ -131,6 +131,17 @@ def _filtered(statement: Select[Any], where: ArticleFilter) -> Select[Any]:
     return statement
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleDigest:
+    """What a syndication entry shows beyond an :class:`ArticleBrief` (not the whole text)."""
+
+    updated: datetime | None
+    feed_summary: str | None
+    lead: str | None
+    enrichment: str | None
+    enrichment_error: str | None
+
+
 class ViewStore:
     engine: Engine
 
@@ -177,6 +188,28 @@ class ViewStore:
         query = select(*BRIEF_COLUMNS).where(articles.c.id.in_(list(set(article_ids))))
         with explain_errors(self.engine), self.engine.connect() as conn:
             return {row.id: brief_from_row(row) for row in conn.execute(query)}
+
+    def article_digests(self, article_ids: Sequence[int], lead_chars: int) -> dict[int, ArticleDigest]:
+        """Update time, feed summary, first ``lead_chars`` of the text and enrichment JSON, in one query."""
+        if not article_ids:
+            return {}
+        query = (
+            select(
+                articles.c.id,
+                articles.c.updated,
+                articles.c.summary,
+                func.substr(articles.c.text, 1, lead_chars).label("lead"),
+                enrichments.c.data,
+                enrichments.c.error,
+            )
+            .outerjoin(enrichments, enrichments.c.article_id == articles.c.id)
+            .where(articles.c.id.in_(list(set(article_ids))))
+        )
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return {
+                row.id: ArticleDigest(row.updated, row.summary, row.lead, row.data, row.error)
+                for row in conn.execute(query)
+            }
 
     def story_briefs(self, story_id: int) -> list[ArticleBrief]:
         query = select(*BRIEF_COLUMNS).where(articles.c.story_id == story_id).order_by(_when(), articles.c.id)

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gazette.config import Settings, ensure_secret_key
 from gazette.store import Store
-from gazette.web import accounts, admin, browse, comments, me, moderation, pages
+from gazette.web import accounts, admin, browse, comments, me, moderation, pages, syndication
 from gazette.web.api import router as api_router
 from gazette.web.auth import AuthLimits, auth_limits_from, login_redirect_url
 from gazette.web.cache import PageCache
@@ -106,4 +106,5 @@ def create_app(
     app.include_router(moderation.router)
     app.include_router(me.router)
     app.include_router(admin.router)
+    app.include_router(syndication.router)
     return app

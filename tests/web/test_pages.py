@@ -209,3 +209,20 @@ def test_page_cache_serves_anonymous_gets_but_not_cookie_holders(web_store: Stor
             assert "Fresh" in client.get("/", headers={"cookie": "session=1"}).text
     finally:
         server.stop()
+
+
+def test_page_cache_answers_a_matching_if_none_match_with_304(web_store: Store, tmp_path: Path) -> None:
+    add_article(web_store, "Fresh", "<p>x</p>", 1)
+    server = LiveServer(load_settings(data_dir=tmp_path / "data"), web_store, cache_seconds=60)
+    base = server.start()
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            first = client.get("/latest.atom")
+            etag = first.headers["etag"]
+            cached = client.get("/latest.atom", headers={"if-none-match": etag})
+            assert cached.status_code == 304 and cached.content == b""
+            assert cached.headers["etag"] == etag
+            other = client.get("/latest.atom", headers={"if-none-match": '"something-else"'})
+            assert other.status_code == 200 and other.content == first.content
+    finally:
+        server.stop()

@@ -43,6 +43,21 @@ def _private(send: Send) -> Send:
     return with_private
 
 
+def _validated(scope: Scope, hit: CachedResponse) -> bool:
+    """Whether the request's ``If-None-Match`` names the cached copy's ETag (a feed reader polling)."""
+    etag = next((value for name, value in hit.headers if name == b"etag"), None)
+    asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
+    if etag is None or asked is None:
+        return False
+    return asked.strip() == b"*" or etag in {tag.strip() for tag in asked.split(b",")}
+
+
+def _validators(hit: CachedResponse) -> list[tuple[bytes, bytes]]:
+    """The headers a 304 repeats from the cached response."""
+    kept = {b"etag", b"last-modified", b"cache-control", b"vary"}
+    return [(name, value) for name, value in hit.headers if name in kept]
+
+
 @dataclass(slots=True)
 class CachedResponse:
     expires: float
@@ -71,6 +86,10 @@ class PageCache:
         key = (scope["path"], scope.get("query_string", b""))
         hit = self.entries.get(key)
         if hit is not None and (hit.expires > time.monotonic() or hit.refreshing):
+            if _validated(scope, hit):
+                await send({"type": "http.response.start", "status": 304, "headers": _validators(hit)})
+                await send({"type": "http.response.body", "body": b""})
+                return
             await send({"type": "http.response.start", "status": hit.status, "headers": hit.headers})
             await send({"type": "http.response.body", "body": hit.body})
             return

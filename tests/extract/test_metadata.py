@@ -52,6 +52,31 @@ def author_of(html: str) -> str | None:
         ("jane@example.com (Jane Doe)", "Jane Doe"),
         ("Jane Doe jane.doe@example.com", "Jane Doe"),
         ("Jane Doe (@janedoe)", "Jane Doe"),
+        ("Par Marie Dupont", "Marie Dupont"),
+        ("Par : Marie Dupont", "Marie Dupont"),
+        ("Von: Max Muster", "Max Muster"),
+        ("Por Ana Gómez", "Ana Gómez"),
+        ("Door Jan Jansen", "Jan Jansen"),
+        ("di Mario Rossi", "Mario Rossi"),
+        ("Da Mario Rossi", "Mario Rossi"),
+        ("A cura di Mario Rossi", "Mario Rossi"),
+        ("Av Sven Svensson", "Sven Svensson"),
+        ("Af Lars Larsen", "Lars Larsen"),
+        ("Przez Jan Kowalski", "Jan Kowalski"),
+        ("Texte : Marie Dupont", "Marie Dupont"),
+        ("Tekst: Jan Jansen", "Jan Jansen"),
+        ("Von AFP", "AFP"),
+        ("Erstellt von Max Muster", "Max Muster"),
+        ("Text und Interview: Max Muster", "Max Muster"),
+        ("Text and photos: Jane Doe", "Jane Doe"),
+        ("Post author By Jane Doe", "Jane Doe"),
+        ("Author: Di Maria", "Di Maria"),
+        ("About the Author - Jane Doe", "Jane Doe"),
+        ("'Jane Doe, John Roe'", "Jane Doe, John Roe"),
+        ("“Jane Doe”", "Jane Doe"),
+        ("publisher", None),
+        ("Super User", None),
+        ("Follow", None),
         ("Source: Example Wire", None),
         ("Author", None),
         ("admin", None),
@@ -72,6 +97,8 @@ def test_author_name_keeps_only_the_names(raw: str, name: str | None) -> None:
         ("Ann Marshall 12 hours ago", "Ann Marshall"),
         ("By Ann Mayer, March 3, 2024", "Ann Mayer"),
         ("Von", None),
+        ("Donnerstag, 4. November 2021", None),
+        ("Thursday, November 4, 2021", None),
         ("Datum", None),
     ],
 )
@@ -101,6 +128,51 @@ def test_byline_name_parts_skip_the_publisher() -> None:
 def test_byline_text_of_adjacent_elements_is_kept_apart() -> None:
     html = page(body='<div class="author"><span>Jane Doe</span><span>jane@example.com</span></div>')
     assert document_byline(LexborHTMLParser(html)) == "Jane Doe"
+
+
+@pytest.mark.parametrize("name", ["Di Maria", "Da Silva", "Von Miller", "Af Klint"])
+def test_surname_particle_before_a_single_surname_is_part_of_the_name(name: str) -> None:
+    assert author_name(name) == name
+    assert author_name(f"By {name}") == name
+
+
+def test_byline_in_a_related_box_does_not_replace_the_agency_credit() -> None:
+    body = (
+        '<header><span class="author" itemprop="author"><span itemprop="name">AFP</span></span></header>'
+        '<aside class="related"><a href="/other">Another story</a>'
+        '<span class="author">Par <span class="authorname">Marie Dupont</span></span></aside><p>Text.</p>'
+    )
+    assert author_of(page(body=body)) == "AFP"
+
+
+def dc_creators(*names: str) -> str:
+    return "".join(f'<meta name="DC.Creator" content="{name}">' for name in names)
+
+
+def test_repeated_author_meta_lead_author_is_the_one_the_page_names_first() -> None:
+    body = "<pre>DRAFT                Jane Q. Doe\n                     J. Roe</pre><p>Text.</p>"
+    assert author_of(page(dc_creators("Roe, J.", "Doe, Jane"), body)) == "Doe, Jane"
+
+
+def test_repeated_author_meta_keeps_the_tag_order_when_the_page_names_nobody() -> None:
+    assert author_of(page(dc_creators("Roe, J.", "Doe, Jane"))) == "Roe, J."
+
+
+def test_repeated_author_meta_lead_is_a_person_not_the_outlet() -> None:
+    head = (
+        '<meta name="twitter:site" content="@examplenews"><meta name="parsely-author" content="Jane Doe">'
+        '<meta name="parsely-author" content="John Roe"><meta name="parsely-author" content="9 News Desk">'
+    )
+    body = "<nav>9 News Desk home</nav><p class='credit'>By Jane Doe, John Roe, 9 News Desk</p><p>Text.</p>"
+    assert author_of(page(head, body)) == "Jane Doe"
+
+
+def test_repeated_author_meta_name_tags_do_not_outrank_a_property_tag() -> None:
+    head = (
+        '<meta name="dc.creator" content="John Roe"><meta property="dc:creator" content="Jane Doe">'
+        '<meta name="dc.creator" content="Ann Poe">'
+    )
+    assert author_of(page(head, "<p>Ann Poe and John Roe wrote this.</p>")) == "Jane Doe"
 
 
 def test_meta_author_is_cleaned_and_a_profile_url_skipped() -> None:

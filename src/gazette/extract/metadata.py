@@ -111,6 +111,8 @@ WEEKDAYS = (
     "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 )
+WEEKDAY = re.compile(rf"(?:{WEEKDAYS})\.?", re.IGNORECASE)
+"""A weekday left alone once a byline's date digits are cut ("Thursday, 4 November 2021")."""
 DATE_LEAD = re.compile(
     rf"(?:[\s,]+(?:{MONTHS}|{WEEKDAYS})\b\.?|\s+(?:on|at|am|le|el|il|op|de|updated|published|posted|"
     r"aktualisiert|veröffentlicht|publié|publicado|před|vor|hace|il y a))+[\s,]*$",
@@ -159,11 +161,13 @@ NOT_NAMES = frozenset(
     {
         "by", "von", "par", "por", "di", "door", "av", "af", "author", "authors", "autor", "autoren",
         "auteur", "auteurs", "date", "datum", "admin", "administrator", "webmaster", "root", "unknown",
-        "anonymous", "guest",
+        "anonymous", "anonym", "anonyme", "anónimo", "anonimo", "guest", "user", "publisher", "super user",
+        "follow", "about the author",
     }
 )  # fmt: skip
 """Labels and account names that byline elements and CMS exports put where a name belongs."""
 PERSON_NAME = re.compile(r"^[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,4}$")
+NAME_WORD = re.compile(r"[^\W\d_]{3,}")
 NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 FURNITURE_LABEL = re.compile(r"comment|sidebar|related|follow", re.IGNORECASE)
 DATE_LABEL = re.compile(
@@ -172,10 +176,21 @@ DATE_LABEL = re.compile(
 BYLINE_TRAILER = re.compile(r"[\s,;:|•·—–(-]+$")
 BYLINE_PREFIX = re.compile(
     r"^\s*(?:(?:(?:posted|written|words|story|reported|text)\s+(?:and\s+\w+\s+)?by|by|"
-    r"(?:geschrieben|eingestellt|verfasst) von|(?:publié|écrit) par|(?:publicado|escrito) por|"
-    r"(?:pubblicato|scritto) da|von|par|por|di|door|av|af|autor(?:in)?|auteur|author)\s*[:\s]|text\s*:)\s*",
+    r"(?:geschrieben|eingestellt|erstellt|verfasst) von|(?:publié|écrit) par|(?:publicado|escrito) por|"
+    r"(?:pubblicato|scritto) da|a cura di|(?P<particle>von|di|da|af)|par|por|door|av|przez|"
+    r"autor(?:in)?|auteur|(?:post\s+)?author)\s*[:\s]|about the author\s*[:\s–—-]|"
+    r"(?:text|texte|tekst|texto|testo)(?:\s*(?:und|and|&|et|y|e|en|og)\s+[^\W\d_]+)?\s*:)\s*",
     re.IGNORECASE,
 )
+"""A credit's leading "By" in English, German, French, Spanish, Portuguese, Italian, Dutch,
+Scandinavian or Polish, or a "Text:" / "Text and photos:" label; ``particle`` marks the words
+that also begin surnames."""
+LABEL_BEFORE_BY = re.compile(
+    r"\s*(?:(?:post\s+)?author|autor(?:in)?|auteur|about the author)\b", re.IGNORECASE
+)
+"""A label that may stand before the credit itself ("Post author: By Jane Doe")."""
+SURNAME = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*$")
+QUOTES = frozenset("\"'“”„‘’‚«»")
 WHITESPACE = re.compile(r"\s+")
 SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;:!?)])")
 CDATA = re.compile(r"^\s*<!\[CDATA\[|\]\]>\s*$")
@@ -222,8 +237,8 @@ def meta_values(tree: HtmlElement) -> dict[str, str]:
             if not raw:
                 continue
             values = by_property if attribute == "property" else by_name
-            for key in raw.lower().split():
-                values.setdefault(key.replace(".", ":") if key.startswith("dc") else key, content)
+            for key in meta_keys(raw):
+                values.setdefault(key, content)
     return by_name | by_property
 
 
@@ -412,8 +427,28 @@ def document_title(tree: HtmlElement) -> str | None:
     return clean_text(headings[0].text_content()) if len(headings) == 1 else None
 
 
-def strip_byline_prefix(text: str) -> str:
-    return BYLINE_PREFIX.sub("", text, count=1).strip()
+def strip_byline_prefix(text: str, label_seen: bool = False) -> str:
+    """``text`` without its leading "By"/"Par"/"Von"/... credit word.
+
+    "Von", "Di", "Da" and "Af" also begin surnames: capitalized, without a colon and
+    before a single capitalized word ("Di Maria", "Da Silva") they are the name's
+    first part and stay. After an "Author" label, a "By" may follow and goes too.
+    """
+    match = BYLINE_PREFIX.match(text)
+    if match is None:
+        return text.strip()
+    rest = text[match.end() :].strip()
+    particle = match.group("particle")
+    if particle and particle[0].isupper() and ":" not in match.group() and is_bare_surname(rest):
+        return text.strip()
+    if not label_seen and LABEL_BEFORE_BY.match(match.group()):
+        return strip_byline_prefix(rest, label_seen=True)
+    return rest
+
+
+def is_bare_surname(text: str) -> bool:
+    """One word, capitalized and otherwise lower-case ("Maria", "O'Neill"), as a surname is written."""
+    return bool(SURNAME.match(text)) and text[0].isupper() and not text.isupper()
 
 
 def without_contacts(text: str) -> str:
@@ -462,16 +497,24 @@ def credited_name(text: str, dated: bool) -> str | None:
     name = without_role(BYLINE_TRAILER.sub("", name))
     if credited:
         name = PUBLICATION_CREDIT.sub("", name)
-    name = BYLINE_TRAILER.sub("", name).strip()
+    name = unquoted(BYLINE_TRAILER.sub("", name).strip())
     return name if is_plausible_name(name) else None
 
 
+def unquoted(name: str) -> str:
+    """``name`` without quotes around the whole of it ("'Jane Doe, John Roe'")."""
+    if len(name) > 2 and name[0] in QUOTES and name[-1] in QUOTES:
+        return name[1:-1].strip()
+    return name
+
+
 def is_plausible_name(name: str) -> bool:
-    """Not empty, a label ("Author", "Datum"), a date line, an account name or an e-mail address."""
+    """Not empty, a label ("Author", "Datum"), a date line, a weekday, an account or an e-mail address."""
     return (
         len(name) > 1
         and fold(name) not in NOT_NAMES
         and not DATE_LABEL.search(name)
+        and not WEEKDAY.fullmatch(name)
         and not EMAIL.fullmatch(name)
     )
 
@@ -570,17 +613,85 @@ def _first(values: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def meta_author(values: dict[str, str]) -> str | None:
-    """The first author meta tag that holds a name (not a profile URL)."""
+def meta_author(
+    values: dict[str, str], tree: HtmlElement, dom: LexborHTMLParser, sites: list[str]
+) -> str | None:
+    """The first author meta tag that holds a name (not a profile URL).
+
+    When that tag is repeated with other names (one ``DC.Creator`` per author),
+    the lead author is the person the page's text names first: generators do
+    not always write the tags in the document's order.
+    """
     for key in AUTHOR_KEYS:
         name = author_name(values.get(key))
-        if name:
+        if not name:
+            continue
+        names = repeated_meta_names(tree, key)
+        if len(names) < 2:
             return name
+        people = [other for other in names if is_single_person(other) and not is_site_name(other, sites)]
+        return first_named(people, body_text(dom)) or name
     return None
 
 
+def repeated_meta_names(tree: HtmlElement, key: str) -> list[str]:
+    """Distinct author names of every ``<meta>`` tag for ``key``, in document order.
+
+    As in :func:`meta_values`, ``property`` tags win: ``name`` tags count only without them.
+    """
+    by_property: list[str] = []
+    by_name: list[str] = []
+    for meta in tree.iter("meta"):
+        for attribute in ("property", "name", "http-equiv", "itemprop"):
+            if key not in meta_keys(meta.get(attribute)):
+                continue
+            name = author_name(meta.get("content"))
+            names = by_property if attribute == "property" else by_name
+            if name and name not in names:
+                names.append(name)
+    return by_property or by_name
+
+
+def meta_keys(raw: str | None) -> set[str]:
+    """The normalized keys of a ``property``/``name`` value ("DC.Creator" → "dc:creator")."""
+    return {key.replace(".", ":") if key.startswith("dc") else key for key in (raw or "").lower().split()}
+
+
+def body_text(dom: LexborHTMLParser) -> str:
+    body = dom.body
+    return fold(body.text(deep=True, separator=" ")) if body is not None else ""
+
+
+def first_named(names: list[str], text: str) -> str | None:
+    """The name whose words all occur in ``text`` and start earliest; None when none does."""
+    positions = [name_position(name, text) for name in names]
+    found = [(position, index) for index, position in enumerate(positions) if position is not None]
+    return names[min(found)[1]] if found else None
+
+
+def is_single_person(name: str) -> bool:
+    """One person's name, in either order ("Jane Doe", "Doe, J."): 2-5 words that start with a letter."""
+    return bool(PERSON_NAME.match(name.replace(",", " ", 1)))
+
+
+def name_position(name: str, text: str) -> int | None:
+    """Where the first of ``name``'s words (3+ letters, any order) occurs in casefolded ``text``;
+    None unless every one of them occurs."""
+    starts = []
+    for word in NAME_WORD.findall(fold(name)):
+        match = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)
+        if match is None:
+            return None
+        starts.append(match.start())
+    return min(starts) if starts else None
+
+
 def page_author(
-    ld: dict[str, Any], index: dict[str, dict[str, Any]], values: dict[str, str], dom: LexborHTMLParser
+    ld: dict[str, Any],
+    index: dict[str, dict[str, Any]],
+    values: dict[str, str],
+    tree: HtmlElement,
+    dom: LexborHTMLParser,
 ) -> str | None:
     """The declared author (JSON-LD, then meta tags), else the page's byline element.
 
@@ -591,7 +702,7 @@ def page_author(
     """
     sites = [fold(name) for name in (*_names(ld.get("publisher"), index), *site_values(values)) if name]
     from_ld = json_ld_author(ld)
-    declared = from_ld or meta_author(values)
+    declared = from_ld or meta_author(values, tree, dom, sites)
     by_organisation = bool(from_ld) and json_ld_author_is_organisation(ld, index)
     if declared and not by_organisation and not is_site_name(declared, sites):
         return declared
@@ -661,7 +772,7 @@ def read_metadata(
     site = _names(publisher)[0] if _names(publisher) else None
     return PageMetadata(
         title=clean_text(headline) or clean_text(_first(values, TITLE_KEYS)) or document_title(tree),
-        author=page_author(ld, index, values, dom),
+        author=page_author(ld, index, values, tree, dom),
         published=published or marked_up_published(dom) or htmldate_published(tree, url),
         updated=updated,
         language=page_language(tree, values, obj),

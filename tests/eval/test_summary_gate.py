@@ -28,3 +28,11 @@ def test_floors_file_is_complete() -> None:
     assert set(pinned["floors"]) == set(summary.METRICS)
     assert pinned["min_rouge1_gain_over_lead3"] > 0
     assert len(pinned["corpus_sha256"]) == 64
+
+
+def test_headlines_come_from_the_url_slug() -> None:
+    archived = "http://web.archive.org/web/2015id_/http://www.dailymail.co.uk/sport/article-3023941/"
+    assert summary.headline_from_url(archived + "Gary-Locke-set-confirmed.html") == "Gary Locke set confirmed"
+    cnn = "http://web.archive.org/web/2015id_/http://edition.cnn.com/2015/04/29/world/space-cargo-ship/index.html"
+    assert summary.headline_from_url(cnn) == "space cargo ship"
+    assert summary.headline_from_url("http://example.org/2015/04/29/") == ""

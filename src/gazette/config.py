@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -123,6 +123,27 @@ class Settings(BaseSettings):
     hold_first_comments: bool = Field(False, description="Hold a new account's first comment for moderation")
     comment_max_depth: int = Field(6, ge=1, le=32, description="Deepest reply nesting shown")
     comment_page_size: int = Field(50, ge=1, le=1000, description="Top-level comments per page of a thread")
+    llm_base_url: str = Field(
+        "", description="OpenAI-compatible API base URL (e.g. http://127.0.0.1:11434/v1); empty turns AI off"
+    )
+    llm_model: str = Field("", max_length=200, description="Model name sent to the LLM endpoint")
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="Bearer token for the LLM endpoint, if it needs one (never shown)"
+    )
+    llm_timeout: float = Field(60.0, gt=0, le=3600, description="Deadline for one LLM request, in seconds")
+    llm_max_tokens: int = Field(512, ge=16, le=32_768, description="Most tokens one LLM reply may use")
+    llm_max_prompt_chars: int = Field(
+        8_000, ge=1_000, le=1_000_000, description="Most characters of article text in one LLM prompt"
+    )
+    llm_window_seconds: int = Field(
+        86_400, ge=1, le=2_592_000, description="Window over which LLM requests are counted for rate limits"
+    )
+    llm_requests_per_user: int = Field(
+        50, ge=1, le=1_000_000, description="LLM requests one user may cause within the window"
+    )
+    llm_requests_per_ip: int = Field(
+        200, ge=1, le=1_000_000, description="LLM requests one client address may cause within the window"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -159,6 +180,17 @@ class Settings(BaseSettings):
             raise ValueError(f"base_url {value!r} must be an absolute http(s) URL")
         return value.rstrip("/")
 
+    @field_validator("llm_base_url")
+    @classmethod
+    def _check_llm_base_url(cls, value: str) -> str:
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+            # the value is not echoed: it may carry credentials
+            raise ValueError("llm_base_url must be an absolute http(s) URL such as http://127.0.0.1:11434/v1")
+        return value.rstrip("/")
+
     @field_validator("log_level")
     @classmethod
     def _check_level(cls, value: str) -> str:
@@ -166,6 +198,12 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"log_level {value!r} is not a logging level")
         return level
+
+    @model_validator(mode="after")
+    def _require_llm_model(self) -> Settings:
+        if self.llm_base_url and not self.llm_model.strip():
+            raise ValueError("llm_base_url is set, so GAZETTE_LLM_MODEL must name the model to use")
+        return self
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

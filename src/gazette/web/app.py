@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gazette.config import Settings, ensure_secret_key
 from gazette.store import Store
 from gazette.web import accounts, admin, browse, comments, me, moderation, pages, syndication
+from gazette.web.ai_routes import router as ai_router
 from gazette.web.api import router as api_router
 from gazette.web.auth import AuthLimits, auth_limits_from, login_redirect_url
 from gazette.web.cache import PageCache
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(browse.router)
     app.include_router(api_router)
+    app.include_router(ai_router)
     app.include_router(accounts.router)
     app.include_router(comments.router)
     app.include_router(moderation.router)

@@ -14,6 +14,7 @@ from gazette.models import Article, Entity, Quote, Source
 from gazette.store import Store, StoreError
 from gazette.store.views import ArticleBrief, ArticleFilter
 from gazette.web import charts
+from gazette.web.ai_routes import ai_panel
 from gazette.web.comments import comments_context
 from gazette.web.deps import (
     PAGE_SIZE,
@@ -151,6 +152,7 @@ def article_page(article_id: int, request: Request, store: StoreDep, templates: 
         "source": sources.get(article.source_id) if article.source_id else None,
         "sources": sources,
         "panel": article_panel(store, article),
+        "ai": ai_panel(request, article),
         "story": story,
         "related": related,
         "comments": comments_context(request, article_id=article_id),

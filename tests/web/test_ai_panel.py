@@ -10,9 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 
+from gazette.ai.service import AiService, llm_config
+from gazette.config import load_settings
 from gazette.enrich.sentences import split_sentences
+from gazette.store import Store
+from gazette.web.app import create_app
 from tests.ai.llm_server import LlmServer, closed_port
 from tests.ai.samples import API_KEY, sample
 
@@ -373,3 +378,15 @@ def test_the_api_key_is_sent_as_bearer_and_never_shown(
     seen.append(live.client().get(f"/articles/{article}").text)
     assert all(API_KEY not in text for text in seen)
     assert API_KEY not in caplog.text
+
+
+def test_the_llm_client_is_closed_when_the_app_stops(
+    web_store: Store, tmp_path: Path, llm: LlmServer
+) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", llm_base_url=llm.base_url, llm_model="test-model")
+    app = create_app(settings, web_store, cache_seconds=0)
+    with TestClient(app):
+        service = app.state.ai_service = AiService(llm_config(settings))
+        client = service.client()
+        assert not client._http.is_closed
+    assert client._http.is_closed

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -93,6 +93,13 @@ def ai_service(request: Request) -> AiService:
             service = request.app.state.ai_service = AiService(llm_config(settings_of(request)))
     assert isinstance(service, AiService)
     return service
+
+
+def close_ai_service(app: FastAPI) -> None:
+    """Close the app's AiService (its HTTP client), if a request made one."""
+    service = getattr(app.state, "ai_service", None)
+    if isinstance(service, AiService):
+        service.close()
 
 
 def article_doc(request: Request, article: Article) -> ArticleDoc:

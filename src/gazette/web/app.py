@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gazette.config import Settings, ensure_secret_key
 from gazette.store import Store
 from gazette.web import accounts, admin, browse, comments, me, moderation, pages, syndication
+from gazette.web.ai_routes import close_ai_service
 from gazette.web.ai_routes import router as ai_router
 from gazette.web.api import router as api_router
 from gazette.web.auth import AuthLimits, auth_limits_from, login_redirect_url
@@ -74,6 +77,13 @@ async def login_or_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Release what requests opened lazily (the LLM client's connections) when the server stops."""
+    yield
+    close_ai_service(app)
+
+
 def create_app(
     settings: Settings,
     store: Store,
@@ -90,7 +100,9 @@ def create_app(
     the schema stays at ``/api/openapi.json``.
     """
     ensure_secret_key(settings)
-    app = FastAPI(title="Gazette", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="Gazette", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.auth_limits = auth_limits or auth_limits_from(settings)

@@ -24,6 +24,7 @@ from gazette.store.db import (
 )
 from gazette.store.enrichment import EnrichmentStore, EntityMention, StoredEnrichment
 from gazette.store.feeds import FeedStore, PolledFeedStore
+from gazette.store.readers import ReaderStore
 from gazette.store.stories import EntityCount, RelatedArticle, StoryStore
 from gazette.store.views import ViewStore
 
@@ -59,6 +60,7 @@ class Store(
     StoryStore,
     AccountStore,
     CommentStore,
+    ReaderStore,
     ViewStore,
 ):
     def __init__(self, url: str) -> None:

@@ -365,3 +365,13 @@ saved_searches = Table(
 
 Index("ix_comments_user_id_created", comments.c.user_id, comments.c.created)
 Index("ix_comments_parent_id", comments.c.parent_id)
+
+reader_credentials = Table(
+    "reader_credentials",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("clientlogin_hash", String(64), nullable=False, unique=True),
+    Column("fever_hash", String(64), nullable=False, unique=True),
+    Column("created", UTCDateTime, nullable=False),
+)
+"""Reader-app passwords (migration 0006): SHA-256 of the password, and of the Fever key md5("user:pass")."""

@@ -22,6 +22,7 @@ from gazette.web.ai_routes import router as ai_router
 from gazette.web.api import router as api_router
 from gazette.web.auth import AuthLimits, auth_limits_from, login_redirect_url
 from gazette.web.cache import PageCache
+from gazette.web.readers import router as readers_router
 from gazette.web.render import templates_for
 
 STATIC = Path(__file__).parent / "static"
@@ -121,4 +122,5 @@ def create_app(
     app.include_router(me.router)
     app.include_router(admin.router)
     app.include_router(syndication.router)
+    app.include_router(readers_router)
     return app

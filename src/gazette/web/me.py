@@ -11,8 +11,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from gazette.models import User
 from gazette.store.views import ArticleBrief
-from gazette.web.auth import CsrfDep, UserDep, current_user, render, safe_next, see_other, store_of
+from gazette.web.auth import (
+    CsrfDep,
+    UserDep,
+    current_user,
+    render,
+    safe_next,
+    see_other,
+    settings_of,
+    store_of,
+)
+from gazette.web.readers.credentials import readers_of, register_password
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -137,3 +148,32 @@ def delete_search(request: Request, user: UserDep, search_id: int) -> Response:
     if not 0 < search_id < 2**63 or not store_of(request).delete_saved_search(user.id, search_id):
         raise HTTPException(status_code=404, detail="No such saved search")
     return see_other("/me")
+
+
+@router.get("/me/reader-apps")
+def reader_apps(request: Request, user: UserDep) -> Response:
+    return _reader_apps_page(request, user, None)
+
+
+def _reader_apps_page(request: Request, user: User, new_password: str | None) -> Response:
+    assert user.id is not None
+    context = {
+        "created": readers_of(request).reader_password_created(user.id),
+        "new_password": new_password,
+        "base_url": settings_of(request).base_url.rstrip("/"),
+        "username": user.username,
+    }
+    return render(request, "me/reader_apps.html", context)
+
+
+@router.post("/me/reader-apps/password", dependencies=[CsrfDep])
+def new_reader_app_password(request: Request, user: UserDep) -> Response:
+    """Make (or replace) the reader-app password; it is shown on this response only."""
+    return _reader_apps_page(request, user, register_password(request, user))
+
+
+@router.post("/me/reader-apps/revoke", dependencies=[CsrfDep])
+def revoke_reader_app_password(request: Request, user: UserDep) -> Response:
+    assert user.id is not None
+    readers_of(request).revoke_reader_password(user.id)
+    return see_other("/me/reader-apps")

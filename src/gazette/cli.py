@@ -138,14 +138,36 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     no_poll: Annotated[bool, typer.Option("--no-poll", help="Don't run the feed scheduler.")] = False,
 ) -> None:
-    """Serve the web UI and API (and poll feeds, unless --no-poll)."""
+    """Serve the web UI and API (and poll feeds, unless --no-poll or Celery workers do it)."""
     settings = settings_for(db)
     store = store_for(settings)
     check_port_free(host, port)
     from gazette.server import serve_app
 
     err.print(f"Gazette on http://{host}:{port}/  (database: {store.url})")
-    asyncio.run(serve_app(settings, store, host, port, poll=not no_poll))
+    if settings.broker_url and not no_poll:
+        err.print("GAZETTE_BROKER_URL is set: `gazette schedule` and `gazette worker` do the polling")
+    poll = not no_poll and not settings.broker_url
+    asyncio.run(serve_app(settings, store, host, port, poll=poll))
+
+
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+@app.command(context_settings=PASS_THROUGH)
+def worker(ctx: typer.Context) -> None:
+    """Run a Celery worker (needs GAZETTE_BROKER_URL and PostgreSQL); extra arguments go to celery."""
+    from gazette.workers import main_worker
+
+    raise typer.Exit(main_worker(ctx.args))
+
+
+@app.command(context_settings=PASS_THROUGH)
+def schedule(ctx: typer.Context) -> None:
+    """Queue due polls, enrichment, clustering and the purge for Celery workers (--tick SECONDS, --once)."""
+    from gazette.workers import main_scheduler
+
+    raise typer.Exit(main_scheduler(ctx.args))
 
 
 @app.command()

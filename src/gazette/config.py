@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     log_format: LogFormat = Field(LogFormat.TEXT, description="text or json")
     secure_cookies: bool = Field(False, description="Mark session cookies Secure (required in production)")
     poll_concurrency: int = Field(16, ge=1, le=256, description="Feeds fetched at once by the scheduler")
+    broker_url: str = Field(
+        "", description="Redis URL of the Celery broker (redis://host:6379/0); empty runs jobs in-process"
+    )
     fetch_timeout: float = Field(
         30.0, gt=0, description="Total deadline for one outbound request, in seconds"
     )
@@ -190,6 +193,16 @@ class Settings(BaseSettings):
             # the value is not echoed: it may carry credentials
             raise ValueError("llm_base_url must be an absolute http(s) URL such as http://127.0.0.1:11434/v1")
         return value.rstrip("/")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _check_broker_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in {"redis", "rediss"}:
+            # the value is not echoed: it may carry a password
+            raise ValueError(
+                "broker_url must be a redis:// or rediss:// URL, or empty for the embedded runner"
+            )
+        return value
 
     @field_validator("log_level")
     @classmethod

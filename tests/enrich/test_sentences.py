@@ -48,6 +48,42 @@ def test_a_caption_pasted_into_the_text_is_split_off() -> None:
     ]
 
 
+def test_a_caption_label_run_into_the_text_starts_a_sentence() -> None:
+    text = (
+        "She pleaded not guilty to two charges involving marriage licences "
+        "Sullen: Barrientos, seen here in court on Friday, is accused of marrying 10 men. "
+        "Her skin has improved since she started the course "
+        "Skin Therapy: 'After a couple of weeks I was like wow,' she said."
+    )
+    assert sentence_texts(text, split_sentences(text)) == [
+        "She pleaded not guilty to two charges involving marriage licences",
+        "Sullen: Barrientos, seen here in court on Friday, is accused of marrying 10 men.",
+        "Her skin has improved since she started the course",
+        "Skin Therapy: 'After a couple of weeks I was like wow,' she said.",
+    ]
+
+
+def test_names_and_titles_before_a_colon_do_not_start_a_sentence() -> None:
+    texts = [
+        # a speaker introduced by a verb of saying or by a title
+        "The teenager then sent a message and texted Barnes: 'She threatened me,' it read.",
+        "Labour's work and pensions spokesman Rachel Reeves said: 'The rise is shocking,' she added.",
+        # a multi-word name: its first word is never written in lower case here
+        "He retired with his daughter, rabbi Laura Janner-Klausner Signed: The letter was sent.",
+        # a possessive, a title after a determiner and a number, an open quote
+        "Mulumbu has tipped the forward for the players' Player Award: He deserves it.",
+        "He was the best golfer and was named the 2014 Amateur Champion: A great week.",
+        "The government argued for less spending on ‘crackpot Government Schemes: Their words’ today.",
+    ]
+    for text in texts:
+        assert len(split_sentences(text)) == 1, text
+
+
+def test_a_sentence_opener_after_a_preposition_or_verb_of_saying_continues() -> None:
+    text = "The report about the merger was first seen by The Mail on Sunday and said The Times agreed."
+    assert len(split_sentences(text)) == 1
+
+
 def test_line_breaks_inside_a_paragraph_are_flattened() -> None:
     text = "A sentence that wraps\nonto a second line. Another one."
     assert sentence_texts(text, split_sentences(text)) == [

@@ -11,6 +11,7 @@ and the whole pass is linear.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -26,42 +27,42 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_BREAK = re.compile(r"\n")
 _WORD = re.compile(r"\w+")
 # A caption or heading pasted into running text leaves a sentence with no final
-# stop: "... than a colleague The cost of divorce ...". Split before a typical
-# sentence opener that follows a lowercase word, digit or closing quote.
-_RUN_ON = re.compile(
-    r"(?<=[a-z0-9%)\"'’”]) (?=(?:The|He|She|They|It|His|Her|Their|This|These|Now|But|A|An|In|Mr|Mrs|Ms)"
-    r"\s[a-z])"
+# stop. A candidate boundary is a space after a lowercase word, digit or closing
+# quote, before either a typical sentence opener followed by a lowercase word
+# ("... than a colleague The cost of divorce ...") or a caption label: one to four
+# words, the last capitalized, then a colon and a capitalized word or a quote
+# ("... involving marriage licences Sullen: Barrientos, seen here ...").
+_RUN_ON_CANDIDATE = re.compile(
+    r"(?<=[a-z0-9%)\"'’”]) (?=([A-Z][a-z]*)"
+    r"(?:\s[a-z]|((?:(?:\s[\w'’-]+){0,2}\s[A-Z][\w'’-]*)?:\s[A-Z‘'\"“])))"
 )
+# Words that open sentences far more often than they continue one.
+_OPENERS = frozenset("The He She They It His Her Their This These Now But A An In Mr Mrs Ms".split())
+_WORD_FORMS = re.compile(r"(?<![\w’'-])[A-Za-z][a-z]+(?![\w’'-])")
+_PUNCTUATION = "'\"‘’“”()[],;:.!?"
+_QUOTES = "'\"’”"
+_OPENING_QUOTES = "'\"‘“"
+_CLOSING_QUOTES = "'\"’”"
+# Words after which a sentence opener continues the sentence ("said The Times").
 _NOT_BEFORE_OPENER = frozenset(
-    [
-        "by",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "from",
-        "with",
-        "for",
-        "and",
-        "or",
-        "as",
-        "the",
-        "a",
-        "an",
-        "than",
-        "that",
-        "said",
-        "says",
-        "about",
-        "into",
-        "like",
-        "via",
-        "against",
-        "between",
-        "is",
-        "was",
-    ]
+    """by of in on at to from with for and or as the a an than that said says about into like via
+    against between is was""".split()
+)
+# Words after which a capitalized word is most likely a name or a title, not a caption label:
+# prepositions, determiners, conjunctions, verbs of saying and naming, auxiliaries.
+_NOT_BEFORE_LABEL = _NOT_BEFORE_OPENER | frozenset(
+    """nor say saying told tells tell telling asked asking thanked added adding wrote writes tweeted
+    texted emailed messaged according onto upon are were be been being am under over after before
+    during near behind beyond across toward towards through throughout within without among amongst
+    around outside inside named called dubbed titled entitled nicknamed labelled labeled known its his
+    her their our your my this these those whose which who whom where when while including include
+    includes included versus vs per if then so but yet both either neither not""".split()
+)
+_DETERMINERS = frozenset("the a an his her its their our my your this that these those every each".split())
+# Adjectives that commonly precede a title or a name: "the next President", "the late Queen".
+_TITLE_MODIFIERS = frozenset(
+    """next former late then new acting interim future current incoming outgoing deputy vice ex first
+    fellow""".split()
 )
 
 
@@ -143,26 +144,84 @@ def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
     """
     segmenter = _segmenter(language)
     flat = text.replace("\n", " ")  # same length, so offsets into ``flat`` are offsets into ``text``
+    forms = Counter(_WORD_FORMS.findall(flat))
     spans: list[tuple[int, int]] = []
     for start, end in paragraph_spans(text):
         segments = pysbd_sentences(segmenter, flat[start:end])
         for span in _segment_offsets(flat, start, end, segments):
-            spans.extend(_split_run_ons(flat, *span))
+            spans.extend(_split_run_ons(flat, *span, forms))
     return spans
 
 
-def _split_run_ons(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split a sentence where a caption without a final stop runs into the next sentence."""
+def _split_run_ons(text: str, start: int, end: int, forms: Counter[str]) -> list[tuple[int, int]]:
+    """Split a sentence where a caption without a final stop runs into the next sentence.
+
+    ``forms`` counts the article's word forms, to tell a common word from a name.
+    """
     spans: list[tuple[int, int]] = []
     piece_start = start
-    for match in _RUN_ON.finditer(text, start, end):
+    for match in _RUN_ON_CANDIDATE.finditer(text, start, end):
         words_before = text[piece_start : match.start()].split()
-        if len(words_before) < 4 or words_before[-1].strip("'\"’”").lower() in _NOT_BEFORE_OPENER:
-            continue
-        spans.append((piece_start, match.start()))
-        piece_start = match.end()
+        if len(words_before) >= 4 and _is_run_on(match, words_before, forms):
+            spans.append((piece_start, match.start()))
+            piece_start = match.end()
     spans.append((piece_start, end))
     return spans
+
+
+def _is_run_on(match: re.Match[str], words_before: list[str], forms: Counter[str]) -> bool:
+    if match.group(2) is not None:
+        return _starts_a_caption_label(match, words_before, forms)
+    return match.group(1) in _OPENERS and words_before[-1].strip(_QUOTES).lower() not in _NOT_BEFORE_OPENER
+
+
+def _starts_a_caption_label(match: re.Match[str], words_before: list[str], forms: Counter[str]) -> bool:
+    """Whether ``match`` is a caption label ("Sullen:", "Skin Therapy:") that opens a new sentence.
+
+    A label of several words must start with a common word of the article (a function word,
+    or one the text also spells in lower case, and not more often capitalized): "Laura
+    Janner-Klausner Signed:" is a name running on. The word before must end a clause.
+    """
+    word, label = match.group(1), match.group(2)
+    if words_before[-1].strip(_PUNCTUATION).lower() in _NOT_BEFORE_LABEL:
+        return False
+    if not label.startswith(":") and not _is_common_word(word, forms):
+        return False
+    return _ends_a_clause(words_before)
+
+
+def _is_common_word(word: str, forms: Counter[str]) -> bool:
+    lower = word.lower()
+    return lower in _NOT_BEFORE_LABEL or 0 < forms[lower] >= forms[word]
+
+
+def _ends_a_clause(words_before: list[str]) -> bool:
+    """Whether the last of ``words_before`` can end a caption.
+
+    That is a plain lowercase word, not a title modifier ("the next President"), a
+    possessive ("the players' Player") or inside an open quote ("'crackpot Government"),
+    or a number after such a word but not after a determiner ("in 2012", not "the 2014").
+    """
+    last = words_before[-1]
+    if _is_number(last.strip(_PUNCTUATION)):
+        if len(words_before) < 2 or words_before[-2].strip(_PUNCTUATION).lower() in _DETERMINERS:
+            return False
+        last = words_before[-2]
+    if last[:1] in _OPENING_QUOTES and last[-1:] not in _CLOSING_QUOTES:
+        return False
+    if last.endswith(("s'", "s’")):
+        return False
+    return _is_plain_lowercase(last.strip(_PUNCTUATION))
+
+
+def _is_number(token: str) -> bool:
+    return token.rstrip("%").replace(",", "").replace(".", "").isdigit()
+
+
+def _is_plain_lowercase(token: str) -> bool:
+    """A lowercase word (hyphens and apostrophes allowed) that is not a title modifier."""
+    letters = token.replace("-", "").replace("'", "").replace("’", "")
+    return letters.isalpha() and token.islower() and token not in _TITLE_MODIFIERS
 
 
 def sentence_texts(text: str, spans: list[tuple[int, int]]) -> list[str]:

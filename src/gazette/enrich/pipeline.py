@@ -31,7 +31,7 @@ from gazette.enrich.quotes import QuoteSpan, find_quotes
 from gazette.enrich.sentences import detect_language, reading_minutes, sentence_texts, split_sentences
 from gazette.enrich.summary import clean_sentence, key_points, summarize
 
-ENRICHMENT_VERSION = 1
+ENRICHMENT_VERSION = 2
 # Summary sentences come from the first part of a news article.
 SUMMARY_CANDIDATES = 12
 NLP_LANGUAGES = frozenset({"en"})

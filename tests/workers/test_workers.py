@@ -349,21 +349,21 @@ def test_the_scheduler_entry_point_runs_a_round(
 
 
 def test_the_stories_lock_makes_a_second_holder_wait(database_url: str) -> None:
-    from gazette.workers.locks import STORIES_LOCK, stories_lock
+    from gazette.store.stories import STORY_INDEX_LOCK
 
     store = Store(database_url)
     order: list[str] = []
     first_holds, first_may_leave = threading.Event(), threading.Event()
 
     def first() -> None:
-        with stories_lock(store):
+        with store.story_index_lock():
             order.append("first in")
             first_holds.set()
             first_may_leave.wait(timeout=DEADLINE)
             order.append("first out")
 
     def second() -> None:
-        with stories_lock(store):
+        with store.story_index_lock():
             order.append("second in")
 
     def waiting_for_the_lock() -> bool:
@@ -371,7 +371,7 @@ def test_the_stories_lock_makes_a_second_holder_wait(database_url: str) -> None:
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND NOT granted"
         )
         with store.engine.connect() as conn:
-            return int(conn.execute(query, {"key": STORIES_LOCK & 0xFFFFFFFF}).scalar_one()) == 1
+            return int(conn.execute(query, {"key": STORY_INDEX_LOCK & 0xFFFFFFFF}).scalar_one()) == 1
 
     one = threading.Thread(target=first)
     one.start()
@@ -388,15 +388,13 @@ def test_the_stories_lock_makes_a_second_holder_wait(database_url: str) -> None:
 
 
 def test_a_failure_inside_the_lock_releases_it(database_url: str) -> None:
-    from gazette.workers.locks import stories_lock
-
     store = Store(database_url)
-    with pytest.raises(RuntimeError), stories_lock(store):
+    with pytest.raises(RuntimeError), store.story_index_lock():
         raise RuntimeError("clustering failed")
     done = threading.Event()
 
     def again() -> None:
-        with stories_lock(store):
+        with store.story_index_lock():
             done.set()
 
     thread = threading.Thread(target=again)

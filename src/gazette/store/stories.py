@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, desc, func, insert, select, update
+from sqlalchemy import Engine, delete, desc, func, insert, select, text, update
+from sqlalchemy.engine import Connection
 
 from gazette.models import Article, Entity, Quote, Story
 from gazette.store.articles import article_from_row
@@ -25,6 +28,11 @@ from gazette.store.schema import (
     story_index_state,
 )
 from gazette.store.util import utcnow
+
+log = logging.getLogger(__name__)
+
+STORY_INDEX_LOCK = 0x67617A_0001
+"""PostgreSQL advisory lock key for the story index (any constant unique within the database)."""
 
 
 @dataclass(slots=True)
@@ -130,6 +138,26 @@ class StoryStore:
             return conn.execute(
                 select(story_index_state.c.snapshot).where(story_index_state.c.id == 1)
             ).scalar()
+
+    @contextmanager
+    def story_index_lock(self) -> Iterator[None]:
+        """Hold the story-index lock for the block, waiting as long as another process has it.
+
+        Story assignment loads the index, changes it in memory and saves it back: two
+        processes at once would each save their own copy and lose the other's stories.
+        On PostgreSQL this is a session-level advisory lock on a connection of its own, so
+        the server frees it if the holder dies; SQLite has one process, nobody to exclude.
+        """
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STORY_INDEX_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                _unlock(conn)
 
     def save_story_index(self, snapshot: bytes) -> None:
         """Keep the online clustering state, so a restarted process continues where it stopped."""
@@ -262,3 +290,12 @@ class StoryStore:
         )
         with explain_errors(self.engine), self.engine.connect() as conn:
             return [quote_from_row(row) for row in conn.execute(query)]
+
+
+def _unlock(conn: Connection) -> None:
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STORY_INDEX_LOCK})
+        conn.commit()
+    except Exception:
+        log.warning("could not release the story-index lock; closing its connection instead", exc_info=True)
+        conn.invalidate()

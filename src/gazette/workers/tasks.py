@@ -26,7 +26,6 @@ from gazette.runner import cluster_pending, purge_account_leftovers
 from gazette.store import Store
 from gazette.workers.celery_app import app
 from gazette.workers.claims import CLUSTER_CLAIM, enrich_claim, poll_claim
-from gazette.workers.locks import stories_lock
 from gazette.workers.settings import run_with_fetcher, worker_claims, worker_settings, worker_store
 
 log = logging.getLogger(__name__)
@@ -136,7 +135,7 @@ def assign_stories(self: Task, article_ids: list[int]) -> int:
 
 def place_in_stories(store: Store, article_ids: Sequence[int]) -> int:
     """:func:`gazette.pipeline.assign_stories` for the unplaced among ``article_ids``, under the lock."""
-    with stories_lock(store):
+    with store.story_index_lock():
         unplaced = unplaced_ids(store, article_ids)
         return pipeline.assign_stories(store, unplaced) if unplaced else 0
 
@@ -158,7 +157,7 @@ def cluster_pending_task(self: Task) -> int:
     meanwhile queue one more run rather than waiting for the scheduler.
     """
     store = worker_store()
-    with retried_when_transient(self), stories_lock(store):
+    with retried_when_transient(self), store.story_index_lock():
         worker_claims().release([CLUSTER_CLAIM])
         return cluster_pending(store)
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from gazette.models import Article, Feed, Source, User
 from gazette.store import Store
@@ -122,3 +127,91 @@ def test_folders_rename_and_dissolve(store: Store) -> None:
     assert [(s.feed_id, s.category, s.title) for s in subs] == [(feed, None, "c.example")]
     assert not readers.edit_subscription(alice, 10**9, title="x")
     assert readers.feed_id_for_url("https://c.example/feed.xml") == feed
+
+
+@contextmanager
+def statements(store: Store) -> Iterator[list[str]]:
+    """The SQL statements ``store`` runs inside the block."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+
+
+def shared_article(store: Store, feed_id: int, article_id: int) -> None:
+    """Make ``feed_id`` carry the existing article ``article_id`` too (an entry pointing at its URL)."""
+    item = store.items(0, [article_id])[0]
+    article = Article(
+        url=item.url, canonical_url=item.url, title=item.title, published=item.when, fetched=NOW
+    )
+    store.save_entries(feed_id, [("shared", article)])
+
+
+def test_unread_counts_are_one_grouped_query_however_many_feeds(store: Store) -> None:
+    readers = store
+    alice = user(store, "alice")
+    feeds = [feed_with_articles(store, f"f{n}.example", n + 1) for n in range(6)]
+    for feed_id, _ in feeds:
+        store.subscribe_user(alice, feed_id)
+    shared_article(store, feeds[0][0], feeds[5][1][0])
+    readers.set_states(alice, feeds[2][1][:2], read=True)
+    readers.edit_subscription(alice, feeds[1][0], category="Pair")
+    readers.edit_subscription(alice, feeds[2][0], category="Pair")
+
+    with statements(store) as seen:
+        counts = readers.unread_counts(alice)
+    assert len(seen) == 1, "one query, not one per subscribed feed"
+    expected = {
+        feed_id: readers.stream_count(alice, Stream("feed", feed_id=feed_id))
+        - len(readers.stream_ids(alice, Stream("feed", feed_id=feed_id), StreamFilter(include=("read",))))
+        for feed_id, _ in feeds
+    }
+    assert {feed_id: count for feed_id, (count, _) in counts.items()} == expected
+    assert counts[feeds[0][0]][0] == 2, "its own article and the one it shares"
+    assert counts[feeds[0][0]][1] == NOW
+    assert counts[feeds[2][0]][0] == 1
+    with statements(store) as seen:
+        total, newest = readers.unread_total(alice)
+        labels = readers.label_unread_counts(alice)
+    assert len(seen) == 2
+    assert total == sum(range(1, 7)) - 2, "the shared article counts once"
+    assert newest == NOW
+    assert labels == {"Pair": (2 + 1, NOW)}
+
+
+def test_item_labels_join_the_folder_of_the_same_name(store: Store) -> None:
+    readers = store
+    alice, bob = user(store, "alice"), user(store, "bob")
+    feed_a, ids_a = feed_with_articles(store, "a.example", 2)
+    _, ids_b = feed_with_articles(store, "b.example", 3)
+    store.subscribe_user(alice, feed_a)
+    store.subscribe_user(bob, feed_a)
+    readers.edit_subscription(alice, feed_a, category="Later")
+
+    assert readers.set_labels(alice, [ids_b[1], ids_b[2], 10**9], add=["Later", "Keep"]) == 2
+    readers.set_labels(alice, [ids_b[1]], add=["Keep"])
+    assert readers.item_labels(alice) == ["Keep", "Later"] and readers.item_labels(bob) == []
+    later = readers.stream_ids(alice, Stream("label", label="Later"), StreamFilter(limit=10))
+    assert sorted(later) == sorted(ids_a + ids_b[1:]), "the folder's feed and the labelled items"
+    assert readers.stream_ids(bob, Stream("label", label="Keep"), StreamFilter(limit=10)) == []
+    assert readers.items(alice, [ids_b[1]])[0].labels == ("Keep", "Later")
+    assert readers.items(bob, [ids_b[1]])[0].labels == ()
+    assert readers.label_unread_counts(alice) == {
+        "Keep": (2, NOW - timedelta(hours=1)),
+        "Later": (4, NOW),
+    }
+
+    readers.set_labels(alice, [ids_b[2]], remove=["Keep"])
+    readers.set_labels(alice, [ids_b[1]], add=["Kept"])
+    readers.rename_folder(alice, "Keep", "Kept")
+    assert readers.item_labels(alice) == ["Kept", "Later"]
+    kept = readers.stream_ids(alice, Stream("label", label="Kept"), StreamFilter(limit=10))
+    assert kept == [ids_b[1]]
+    assert readers.rename_folder(alice, "Later", None) == 1
+    assert readers.item_labels(alice) == ["Kept"] and readers.folders(alice) == []

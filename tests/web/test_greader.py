@@ -232,7 +232,8 @@ def test_subscription_edit_quickadd_and_folders(web: httpx.Client, alice: Reader
         headers=alice.auth,
         data={"T": alice.token, "quickadd": "https://unknown.example/feed.xml"},
     )
-    assert unknown.status_code == 400 and "admin" in unknown.json()["detail"]
+    assert unknown.status_code == 200, "Google Reader clients read the refusal from the JSON"
+    assert unknown.json()["numResults"] == 0 and "admin" in unknown.json()["error"]
 
 
 def test_one_user_never_sees_or_changes_anothers_state(
@@ -368,3 +369,78 @@ def test_failed_logins_are_throttled_and_suspended_users_locked_out(
         login(web, "alice", "wrong")
     throttled = web.post("/api/greader/accounts/ClientLogin", data={"Email": "alice", "Passwd": "x"})
     assert throttled.status_code == 429
+
+
+OPML = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>from another reader</title></head><body>
+  <outline text="World" title="World">
+    <outline type="rss" text="Zeitung" xmlUrl="HTTPS://Zeitung.Example:443/feed.xml"/>
+    <outline type="rss" text="Unknown" xmlUrl="https://unknown.example/rss"/>
+  </outline>
+  <outline text="Local"><outline type="rss" text="Harbour" xmlUrl="https://harbour.example/feed.xml"/></outline>
+  <outline type="rss" text="Ledger" xmlUrl="https://ledger.example/feed.xml"/>
+</body></opml>
+"""
+
+
+def categories(web: httpx.Client, reader: Reader) -> dict[str, str | None]:
+    subs = web.get(f"{API}/subscription/list", headers=reader.auth).json()["subscriptions"]
+    return {sub["id"]: (sub["categories"][0]["label"] if sub["categories"] else None) for sub in subs}
+
+
+def test_subscription_import_subscribes_to_polled_feeds_with_folders(
+    web: httpx.Client, alice: Reader, bob: Reader, filled: Filled
+) -> None:
+    opml = {**alice.auth, "content-type": "text/x-opml"}
+    unsigned = web.post(f"{API}/subscription/import", headers=opml, content=OPML)
+    assert unsigned.status_code == 401, "the action token is required (in the query string)"
+    response = web.post(
+        f"{API}/subscription/import", params={"T": alice.token}, headers=opml, content=OPML.encode()
+    )
+    assert response.status_code == 200, response.text
+    lines = response.text.splitlines()
+    assert lines[0] == "OK" and lines[1] == "subscribed to 3 of 4 feeds"
+    assert lines[-1] == "https://unknown.example/rss", "feeds Gazette does not poll are listed, not added"
+    zeitung, harbour, ledger = (
+        f"feed/{feed}" for feed in (filled.feeds[2], filled.feeds[0], filled.feeds[1])
+    )
+    assert categories(web, alice) == {zeitung: "World", harbour: "Local", ledger: None}
+    assert categories(web, bob) == {harbour: None}, "only the caller's subscriptions change"
+    no_type = {**alice.auth, "content-type": "application/octet-stream"}
+    bom = b"\xef\xbb\xbf" + OPML.encode()
+    again = web.post(f"{API}/subscription/import", params={"T": alice.token}, headers=no_type, content=bom)
+    assert again.status_code == 200 and again.text.startswith("OK\n")
+    for bad in (b"", b"<opml><head/></opml>", b'<!DOCTYPE x [<!ENTITY a "b">]><opml><body/></opml>'):
+        refused = web.post(f"{API}/subscription/import", params={"T": alice.token}, headers=opml, content=bad)
+        assert refused.status_code == 400, (bad, refused.text)
+
+
+def test_item_labels_with_edit_tag(web: httpx.Client, alice: Reader, bob: Reader, filled: Filled) -> None:
+    a = filled.articles
+    label = "user/-/label/Later"
+    items = [str(a["bruecke"]), long_item_id(a["bridge-ledger"])]
+    tag = {"T": alice.token, "i": items, "a": [label, READ]}
+    assert web.post(f"{API}/edit-tag", headers=alice.auth, data=tag).text == "OK"
+    later = web.get(f"{API}/stream/contents/{label}", headers=alice.auth)
+    assert sorted(ids_of(later)) == sorted([a["bruecke"], a["bridge-ledger"]])
+    assert ids_of(web.get(f"{API}/stream/contents/{label}", headers=bob.auth)) == []
+    assert label in later.json()["items"][0]["categories"]
+    tags = web.get(f"{API}/tag/list", headers=alice.auth).json()["tags"]
+    assert {"id": label, "type": "tag"} in tags and {"id": "user/-/label/News", "type": "folder"} in tags
+    both = {"T": alice.token, "i": str(a["bruecke"]), "a": "user/1/label/News", "r": READ}
+    web.post(f"{API}/edit-tag", headers=alice.auth, data=both)
+    news = ids_of(web.get(f"{API}/stream/contents/user/-/label/News", headers=alice.auth))
+    assert sorted(news) == sorted([a["bridge"], a["weather"], a["bruecke"]]), (
+        "folder feeds and labelled items"
+    )
+    counts = {
+        row["id"]: row["count"]
+        for row in web.get(f"{API}/unread-count", headers=alice.auth).json()["unreadcounts"]
+    }
+    assert counts["user/-/label/News"] == 3 and counts[label] == 1
+    assert counts[READING_LIST] == 3, "bruecke is labelled, not subscribed: not in the reading list"
+    untag = {"T": alice.token, "i": items, "r": label}
+    web.post(f"{API}/edit-tag", headers=alice.auth, data=untag)
+    assert ids_of(web.get(f"{API}/stream/contents/{label}", headers=alice.auth)) == []
+    too_long = {"T": alice.token, "i": items, "a": "user/-/label/" + "x" * 201}
+    assert web.post(f"{API}/edit-tag", headers=alice.auth, data=too_long).status_code == 400

@@ -33,6 +33,7 @@ from gazette.store.db import explain_errors
 from gazette.store.schema import (
     ARTICLE_TIME,
     UTCDateTime,
+    article_labels,
     article_states,
     articles,
     feed_entries,
@@ -93,6 +94,7 @@ class ReaderItem:
     summary: str | None
     read: bool
     starred: bool
+    labels: tuple[str, ...] = ()
 
 
 def _user(row: Any) -> User:
@@ -128,6 +130,39 @@ def _in_feeds(feed_ids: Any) -> ColumnElement[bool]:
         feed_entries.c.article_id == articles.c.id, feed_entries.c.feed_id.in_(feed_ids)
     )
     return or_(articles.c.feed_id.in_(feed_ids), via_entry)
+
+
+def _labelled(user_id: int, label: str | None) -> ColumnElement[bool]:
+    return exists().where(
+        article_labels.c.user_id == user_id,
+        article_labels.c.label == label,
+        article_labels.c.article_id == articles.c.id,
+    )
+
+
+def _subscribed_pairs(user_id: int) -> Any:
+    """(feed_id, article_id) for every article of the user's subscribed feeds, each pair once.
+
+    An article belongs to its own feed and to every feed with an entry pointing at it,
+    as in :func:`_in_feeds`; grouping these pairs counts all feeds in one query.
+    """
+    subscribed = select(subscriptions.c.feed_id).where(subscriptions.c.user_id == user_id)
+    own = select(articles.c.feed_id.label("feed_id"), articles.c.id.label("article_id")).where(
+        articles.c.feed_id.in_(subscribed)
+    )
+    entries = select(feed_entries.c.feed_id, feed_entries.c.article_id).where(
+        feed_entries.c.feed_id.in_(subscribed)
+    )
+    return own.union(entries).subquery("subscribed_pairs")
+
+
+def _unread_of(user_id: int, pairs: Any) -> Any:
+    """``select`` over ``pairs`` joined to their unread articles (add columns and grouping)."""
+    return (
+        select()
+        .select_from(pairs.join(articles, articles.c.id == pairs.c.article_id))
+        .where(_has_state(user_id, "unread"))
+    )
 
 
 class ReaderStore:
@@ -231,6 +266,15 @@ class ReaderStore:
             value = conn.execute(select(feeds.c.id).where(feeds.c.url == url)).scalar()
         return int(value) if value is not None else None
 
+    def feed_ids_for_urls(self, urls: Sequence[str]) -> dict[str, int]:
+        """The ids of the feeds polled at any of ``urls`` (exact URLs), in batched queries."""
+        found: dict[str, int] = {}
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            for batch in chunks(list(dict.fromkeys(urls)), BATCH):
+                query = select(feeds.c.url, feeds.c.id).where(feeds.c.url.in_(batch))
+                found.update({str(row.url): int(row.id) for row in conn.execute(query)})
+        return found
+
     def feed_exists(self, feed_id: int) -> bool:
         with explain_errors(self.engine), self.engine.connect() as conn:
             return conn.execute(select(feeds.c.id).where(feeds.c.id == feed_id)).first() is not None
@@ -258,14 +302,53 @@ class ReaderStore:
         return True
 
     def rename_folder(self, user_id: int, old: str, new: str | None) -> int:
-        """Rename a folder (``new=None`` dissolves it); returns how many subscriptions moved."""
+        """Rename a label, as folder and item label (``new=None`` removes it); returns subscriptions moved."""
         query = (
             update(subscriptions)
             .where(subscriptions.c.user_id == user_id, subscriptions.c.category == old)
             .values(category=new)
         )
+        mine = and_(article_labels.c.user_id == user_id, article_labels.c.label == old)
         with explain_errors(self.engine), self.engine.begin() as conn:
-            return conn.execute(query).rowcount
+            moved = conn.execute(query).rowcount
+            if new is not None and new != old:
+                already = select(article_labels.c.article_id).where(
+                    article_labels.c.user_id == user_id, article_labels.c.label == new
+                )
+                conn.execute(delete(article_labels).where(mine, article_labels.c.article_id.in_(already)))
+                conn.execute(update(article_labels).where(mine).values(label=new))
+            elif new is None:
+                conn.execute(delete(article_labels).where(mine))
+        return moved
+
+    def item_labels(self, user_id: int) -> list[str]:
+        """The labels the user put on single articles (``edit-tag``), by name."""
+        query = select(article_labels.c.label).where(article_labels.c.user_id == user_id).distinct()
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return sorted(str(row.label) for row in conn.execute(query))
+
+    def set_labels(
+        self, user_id: int, article_ids: Sequence[int], *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> int:
+        """Put labels on / take them off existing articles; returns how many of the ids exist."""
+        found = self.existing_ids(article_ids)
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            for batch in chunks(found, BATCH):
+                mine = and_(article_labels.c.user_id == user_id, article_labels.c.article_id.in_(batch))
+                if remove:
+                    conn.execute(delete(article_labels).where(mine, article_labels.c.label.in_(list(remove))))
+                for label in dict.fromkeys(add):
+                    present = {
+                        int(row.article_id)
+                        for row in conn.execute(
+                            select(article_labels.c.article_id).where(mine, article_labels.c.label == label)
+                        )
+                    }
+                    missing = [i for i in batch if i not in present]
+                    if missing:
+                        rows = [{"user_id": user_id, "article_id": i, "label": label} for i in missing]
+                        conn.execute(insert(article_labels), rows)
+        return len(found)
 
     def folders(self, user_id: int) -> list[str]:
         query = (
@@ -288,7 +371,8 @@ class ReaderStore:
         if stream.kind == "feed":
             return _in_feeds([stream.feed_id if stream.feed_id is not None else -1])
         if stream.kind == "label":
-            return _in_feeds(subscribed.where(subscriptions.c.category == stream.label))
+            folder = _in_feeds(subscribed.where(subscriptions.c.category == stream.label))
+            return or_(folder, _labelled(user_id, stream.label))
         if stream.kind == "kept-unread":
             return and_(_in_feeds(subscribed), _has_state(user_id, "unread"))
         return _in_feeds(subscribed)
@@ -360,6 +444,14 @@ class ReaderStore:
                     )
                     .where(articles.c.id.in_(batch))
                 )
+                labels: dict[int, list[str]] = {}
+                label_query = (
+                    select(article_labels.c.article_id, article_labels.c.label)
+                    .where(article_labels.c.user_id == user_id, article_labels.c.article_id.in_(batch))
+                    .order_by(article_labels.c.label)
+                )
+                for row in conn.execute(label_query):
+                    labels.setdefault(int(row.article_id), []).append(str(row.label))
                 for row in conn.execute(query):
                     found[row.id] = ReaderItem(
                         id=row.id,
@@ -373,19 +465,53 @@ class ReaderStore:
                         summary=row.summary,
                         read=bool(row.read),
                         starred=bool(row.starred),
+                        labels=tuple(labels.get(row.id, ())),
                     )
         return [found[i] for i in article_ids if i in found]
 
     def unread_counts(self, user_id: int) -> dict[int, tuple[int, datetime | None]]:
-        """For each subscribed feed: (unread articles, newest article time)."""
-        counts: dict[int, tuple[int, datetime | None]] = {}
-        subscribed = select(subscriptions.c.feed_id).where(subscriptions.c.user_id == user_id)
+        """For each subscribed feed with unread articles: (unread articles, newest unread article time).
+
+        One grouped query for all feeds (it used to be one query per subscribed feed).
+        """
+        pairs = _subscribed_pairs(user_id)
+        query = (
+            _unread_of(user_id, pairs)
+            .add_columns(pairs.c.feed_id, func.count(), func.max(article_when))
+            .group_by(pairs.c.feed_id)
+        )
         with explain_errors(self.engine), self.engine.connect() as conn:
-            for feed_id in [int(row.feed_id) for row in conn.execute(subscribed)]:
-                scope = and_(_in_feeds([feed_id]), _has_state(user_id, "unread"))
-                row = conn.execute(select(func.count(), func.max(article_when)).where(scope)).one()
-                counts[feed_id] = (int(row[0]), row[1])
-        return counts
+            return {int(row[0]): (int(row[1]), row[2]) for row in conn.execute(query)}
+
+    def label_unread_counts(self, user_id: int) -> dict[str, tuple[int, datetime | None]]:
+        """For each label (folder or item label) with unread articles: (unread, newest), in one query."""
+        pairs = _subscribed_pairs(user_id)
+        in_folders = (
+            select(subscriptions.c.category.label("label"), pairs.c.article_id)
+            .join(pairs, pairs.c.feed_id == subscriptions.c.feed_id)
+            .where(subscriptions.c.user_id == user_id, subscriptions.c.category.is_not(None))
+        )
+        on_items = select(article_labels.c.label, article_labels.c.article_id).where(
+            article_labels.c.user_id == user_id
+        )
+        labelled = in_folders.union(on_items).subquery("labelled")
+        query = (
+            _unread_of(user_id, labelled)
+            .add_columns(labelled.c.label, func.count(), func.max(article_when))
+            .group_by(labelled.c.label)
+        )
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            return {str(row[0]): (int(row[1]), row[2]) for row in conn.execute(query)}
+
+    def unread_total(self, user_id: int) -> tuple[int, datetime | None]:
+        """Unread articles in the reading list (each once, even when two feeds carry it) and the newest."""
+        pairs = _subscribed_pairs(user_id)
+        query = _unread_of(user_id, pairs).add_columns(
+            func.count(func.distinct(pairs.c.article_id)), func.max(article_when)
+        )
+        with explain_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(query).one()
+        return int(row[0]), row[1]
 
     # reading state
 

@@ -375,3 +375,13 @@ reader_credentials = Table(
     Column("created", UTCDateTime, nullable=False),
 )
 """Reader-app passwords (migration 0006): SHA-256 of the password, and of the Fever key md5("user:pass")."""
+
+article_labels = Table(
+    "article_labels",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", String(200), primary_key=True),
+    Index(None, "user_id", "label"),
+)
+"""A user's labels on single articles (migration 0007): Google Reader ``user/-/label/<name>`` on items."""

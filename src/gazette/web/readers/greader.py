@@ -18,7 +18,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from gazette.ingest.opml import OpmlFeed, write_opml
+from gazette.ingest.opml import OpmlError, OpmlFeed, parse_opml, write_opml
+from gazette.ingest.urls import InvalidURL, canonical_url
 from gazette.models import User
 from gazette.store.readers import ReaderFeed, ReaderStore, StateName, Stream, StreamFilter
 from gazette.web.auth import client_ip, record, store_of, throttled
@@ -36,6 +37,11 @@ MAX_BODY = 1024 * 1024
 MAX_ITEMS = 1000
 MAX_IDS = 10_000
 MAX_STREAMS = 100
+MAX_LABEL = 200
+NOT_POLLED = (
+    "Gazette does not poll this feed yet. On this site only an admin can add new feeds "
+    "(Admin > Feeds); once added, subscribe again from the app."
+)
 LOGIN_FAILURES = "greader-login-ip"
 LOGIN_LIMIT = 20
 LOGIN_WINDOW_SECONDS = 900
@@ -45,10 +51,15 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 class Params:
-    """Query and form fields together (Google Reader clients put them in either), repeated names kept."""
+    """Query and form fields together (Google Reader clients put them in either), repeated names kept.
 
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+    ``body`` is the raw POST body, for the one call that sends a document instead of a form
+    (``subscription/import``, an OPML file).
+    """
+
+    def __init__(self, pairs: list[tuple[str, str]], body: bytes = b"") -> None:
         self.pairs = pairs
+        self.body = body
 
     def get(self, name: str, default: str = "") -> str:
         return next((value for key, value in self.pairs if key == name), default)
@@ -85,8 +96,11 @@ async def _params(request: Request) -> Params:
             body += chunk
             if len(body) > MAX_BODY:
                 raise HTTPException(status_code=413, detail="request body too large")
-        if "multipart/" in request.headers.get("content-type", ""):
+        content_type = request.headers.get("content-type", "")
+        if "multipart/" in content_type:
             raise HTTPException(status_code=415, detail="send form fields urlencoded")
+        if _is_document(bytes(body), content_type):
+            return Params(pairs, bytes(body))
         if body.count(b"&") > MAX_IDS + 100:
             raise HTTPException(status_code=413, detail="too many form fields")
         try:
@@ -94,6 +108,12 @@ async def _params(request: Request) -> Params:
         except (UnicodeDecodeError, ValueError):
             raise HTTPException(status_code=400, detail="malformed form body") from None
     return Params(pairs)
+
+
+def _is_document(body: bytes, content_type: str) -> bool:
+    """An XML body (OPML import) rather than form fields: by its type, or a ``<`` no form starts with."""
+    kind = content_type.lower()
+    return "xml" in kind or "opml" in kind or body.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<"
 
 
 def _auth_header(request: Request) -> str:
@@ -200,9 +220,24 @@ def _feed_id(readers: ReaderStore, stream_id: str) -> int:
 
 def _folder(tag: str) -> str:
     label = fmt.label_of(tag)
-    if label is None or len(label) > 200:
+    if label is None or len(label) > MAX_LABEL:
         raise HTTPException(status_code=400, detail=f"not a label: {tag[:120]!r}")
     return label
+
+
+def _canonical(url: str) -> str | None:
+    try:
+        return canonical_url(url)
+    except InvalidURL:
+        return None
+
+
+def _known_feeds(readers: ReaderStore, urls: list[str]) -> dict[str, int]:
+    """For each of ``urls`` Gazette polls, as given or in its canonical form: the feed id."""
+    canonical = {url: _canonical(url) or url for url in urls}
+    ids = readers.feed_ids_for_urls([*urls, *canonical.values()])
+    found = {url: ids.get(url, ids.get(canonical[url])) for url in urls}
+    return {url: feed_id for url, feed_id in found.items() if feed_id is not None}
 
 
 @_route("/reader/api/0/subscription/edit", ("POST",))
@@ -232,22 +267,56 @@ async def subscription_edit(request: Request) -> Response:
 
 @_route("/reader/api/0/subscription/quickadd", ("POST",))
 async def quickadd(request: Request) -> Response:
-    """Subscribe to a feed Gazette already polls, by its URL; new feeds are added by an admin first."""
+    """Subscribe to a feed Gazette already polls, by its URL.
+
+    Adding a feed Gazette does not poll is an admin action on this site (ordinary users
+    subscribe to the polled feeds only), so such a request is refused in the shape
+    Google Reader clients read: ``numResults`` 0 and an ``error`` to show.
+    """
     caller = await _caller(request)
     url = caller.params.get("quickadd").strip()
     if url.startswith("feed/"):
         url = url[len("feed/") :]
     if not url or len(url) > 2000:
         raise HTTPException(status_code=400, detail="quickadd=<feed url> is required")
-    feed_id = caller.readers.feed_id_for_url(url)
+    feed_id = _known_feeds(caller.readers, [url]).get(url)
     if feed_id is None:
-        raise HTTPException(
-            status_code=400,
-            detail="Gazette does not poll that feed yet; ask an admin to add it, then subscribe.",
-        )
+        return JSONResponse({"query": url, "numResults": 0, "error": NOT_POLLED})
     store_of(request).subscribe_user(caller.user_id, feed_id)
     name = next((f.title for f in caller.readers.reader_feeds(caller.user_id) if f.feed_id == feed_id), url)
     return JSONResponse({"numResults": 1, "query": url, "streamId": f"feed/{feed_id}", "streamName": name})
+
+
+@_route("/reader/api/0/subscription/import", ("POST",))
+async def subscription_import(request: Request) -> Response:
+    """Subscribe to the feeds of an OPML body (FreshRSS style), folders becoming categories.
+
+    Feeds Gazette does not poll are treated as ``quickadd`` treats them: not added, and
+    listed after the first ``OK`` line so the user can ask an admin.
+    """
+    caller = await _caller(request)
+    if not caller.params.body:
+        raise HTTPException(status_code=400, detail="POST the OPML document as the request body")
+    try:
+        listed = parse_opml(caller.params.body)
+    except OpmlError as exc:
+        raise HTTPException(status_code=400, detail=f"could not read the OPML: {exc}") from None
+    store, skipped = store_of(request), []
+    known = _known_feeds(caller.readers, [feed.url for feed in listed])
+    for feed in listed:
+        feed_id = known.get(feed.url)
+        if feed_id is None:
+            skipped.append(feed.url)
+            continue
+        store.subscribe_user(caller.user_id, feed_id)
+        if feed.category:
+            category = feed.category[:MAX_LABEL]
+            caller.readers.edit_subscription(caller.user_id, feed_id, category=category)
+    lines = ["OK", f"subscribed to {len(listed) - len(skipped)} of {len(listed)} feeds"]
+    if skipped:
+        lines.append(f"not polled by Gazette yet (only an admin adds new feeds): {len(skipped)}")
+        lines += skipped
+    return PlainTextResponse("\n".join(lines) + "\n")
 
 
 @_route("/reader/api/0/subscription/export", ("GET",))
@@ -267,9 +336,13 @@ async def subscription_export(request: Request) -> Response:
 @_route("/reader/api/0/tag/list")
 async def tag_list(request: Request) -> Response:
     caller = await _caller(request)
+    folders = caller.readers.folders(caller.user_id)
     tags: list[dict[str, str]] = [{"id": fmt.STARRED}]
+    tags += [{"id": fmt.LABEL_PREFIX + name, "type": "folder"} for name in folders]
     tags += [
-        {"id": fmt.LABEL_PREFIX + name, "type": "folder"} for name in caller.readers.folders(caller.user_id)
+        {"id": fmt.LABEL_PREFIX + name, "type": "tag"}
+        for name in caller.readers.item_labels(caller.user_id)
+        if name not in folders
     ]
     return JSONResponse({"tags": tags})
 
@@ -294,26 +367,26 @@ async def disable_tag(request: Request) -> Response:
 
 @_route("/reader/api/0/unread-count")
 async def unread_count(request: Request) -> Response:
+    """Unread counts per feed, per label and in all; a fixed number of queries however many feeds."""
     caller = await _caller(request)
-    counts = caller.readers.unread_counts(caller.user_id)
-    folders: dict[str, tuple[int, int]] = {}
+    readers, uid = caller.readers, caller.user_id
+    counts = readers.unread_counts(uid)
     rows: list[dict[str, Any]] = []
-    newest_all = 0
-    for feed in caller.readers.reader_feeds(caller.user_id):
+    for feed in readers.reader_feeds(uid):
         count, newest = counts.get(feed.feed_id, (0, None))
-        newest_usec = fmt.usec(newest) if newest else 0
-        newest_all = max(newest_all, newest_usec)
-        rows.append(
-            {"id": f"feed/{feed.feed_id}", "count": count, "newestItemTimestampUsec": str(newest_usec)}
-        )
-        if feed.category:
-            total, latest = folders.get(feed.category, (0, 0))
-            folders[feed.category] = (total + count, max(latest, newest_usec))
-    for name, (total, latest) in sorted(folders.items()):
-        rows.append({"id": fmt.LABEL_PREFIX + name, "count": total, "newestItemTimestampUsec": str(latest)})
-    everything = sum(count for count, _ in counts.values())
-    rows.append({"id": fmt.READING_LIST, "count": everything, "newestItemTimestampUsec": str(newest_all)})
+        rows.append(_count_row(f"feed/{feed.feed_id}", count, newest))
+    labels = readers.label_unread_counts(uid)
+    for name in sorted(set(readers.folders(uid)) | set(readers.item_labels(uid))):
+        count, newest = labels.get(name, (0, None))
+        rows.append(_count_row(fmt.LABEL_PREFIX + name, count, newest))
+    everything, newest_all = readers.unread_total(uid)
+    rows.append(_count_row(fmt.READING_LIST, everything, newest_all))
     return JSONResponse({"max": everything, "unreadcounts": rows})
+
+
+def _count_row(stream_id: str, count: int, newest: datetime | None) -> dict[str, Any]:
+    newest_usec = fmt.usec(newest) if newest else 0
+    return {"id": stream_id, "count": count, "newestItemTimestampUsec": str(newest_usec)}
 
 
 # streams
@@ -474,7 +547,7 @@ async def stream_item_contents(request: Request) -> Response:
 
 @_route("/reader/api/0/edit-tag", ("POST",))
 async def edit_tag(request: Request) -> Response:
-    """``a=``/``r=`` read, starred or kept-unread on the items ``i=``; labels on items are not kept."""
+    """``a=``/``r=`` read, starred, kept-unread or a ``user/-/label/<name>`` item label on items ``i=``."""
     caller = await _caller(request)
     ids = _item_ids(caller.params)
     changes: dict[str, bool] = {}
@@ -484,9 +557,19 @@ async def edit_tag(request: Request) -> Response:
                 changes["read"] = not on
             else:
                 changes[state] = on
+    added, removed = _item_labels(caller.params.getall("a")), _item_labels(caller.params.getall("r"))
     if ids and changes:
         caller.readers.set_states(caller.user_id, ids, **changes)
+    if ids and (added or removed):
+        caller.readers.set_labels(caller.user_id, ids, add=added, remove=removed)
     return _ok()
+
+
+def _item_labels(tags: list[str]) -> list[str]:
+    """The ``user/-/label/<name>`` names among ``tags``; other unknown tags are ignored, as Google did."""
+    if len(tags) > MAX_STREAMS:
+        raise HTTPException(status_code=413, detail=f"at most {MAX_STREAMS} tags at once")
+    return [_folder(tag) for tag in tags if fmt.label_of(tag) is not None]
 
 
 @_route("/reader/api/0/mark-all-as-read", ("POST",))

@@ -107,6 +107,7 @@ def item_categories(item: ReaderItem, feed: ReaderFeed | None) -> list[str]:
     tags = [READING_LIST]
     if feed is not None and feed.category:
         tags.append(LABEL_PREFIX + feed.category)
+    tags += [LABEL_PREFIX + label for label in item.labels if feed is None or label != feed.category]
     if item.read:
         tags.append(READ)
     if item.starred:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -132,7 +133,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     data_dir = tmp_path_factory.mktemp("demo")
     settings = load_settings(data_dir=data_dir)
-    store, publishers = prepare_demo(settings, fresh=True, console=Console(stderr=True), ports=[0] * 6)
+    # On a thread of its own: prepare_demo runs its own event loop, and a browser test that ran
+    # first leaves Playwright's loop running on this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        prepared = thread.submit(
+            prepare_demo, settings, fresh=True, console=Console(stderr=True), ports=[0] * 6
+        )
+        store, publishers = prepared.result()
     store.close()
     try:
         yield settings.resolved_database_url

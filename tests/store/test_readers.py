@@ -89,8 +89,8 @@ def test_streams_states_and_paging_per_user(store: Store) -> None:
     recent = StreamFilter(limit=10, newer_than=NOW - timedelta(minutes=30))
     assert readers.stream_ids(alice, Stream("feed", feed_id=feed_a), recent) == ids_a[:1]
 
-    assert readers.set_states(alice, [ids_a[0], ids_b[0], 10**9], read=True, starred=True) == 2
-    assert readers.set_states(alice, [ids_a[0]], starred=False) == 1
+    assert readers.set_article_state(alice, [ids_a[0], ids_b[0], 10**9], read=True, starred=True) == 2
+    assert readers.set_article_state(alice, [ids_a[0]], starred=False) == 1
     unread = StreamFilter(limit=10, exclude=("read",))
     assert readers.stream_ids(alice, Stream("feed", feed_id=feed_a), unread) == ids_a[1:]
     assert readers.stream_ids(alice, Stream("starred"), StreamFilter(limit=10)) == ids_b[:1]
@@ -160,7 +160,7 @@ def test_unread_counts_are_one_grouped_query_however_many_feeds(store: Store) ->
     for feed_id, _ in feeds:
         store.subscribe_user(alice, feed_id)
     shared_article(store, feeds[0][0], feeds[5][1][0])
-    readers.set_states(alice, feeds[2][1][:2], read=True)
+    readers.set_article_state(alice, feeds[2][1][:2], read=True)
     readers.edit_subscription(alice, feeds[1][0], category="Pair")
     readers.edit_subscription(alice, feeds[2][0], category="Pair")
 

@@ -58,9 +58,9 @@ class Store(
     ArticleStore,
     EnrichmentStore,
     StoryStore,
+    ReaderStore,
     AccountStore,
     CommentStore,
-    ReaderStore,
     ViewStore,
 ):
     def __init__(self, url: str) -> None:

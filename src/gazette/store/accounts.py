@@ -25,8 +25,10 @@ from gazette.store.schema import (
     subscriptions,
     users,
 )
-from gazette.store.util import utcnow
+from gazette.store.util import chunks, utcnow
 from gazette.store.views import BRIEF_COLUMNS, ArticleBrief, brief_from_row
+
+STATE_BATCH = 500
 
 
 @dataclass(slots=True)
@@ -331,28 +333,19 @@ class AccountStore:
         read: bool | None = None,
         starred: bool | None = None,
     ) -> int:
-        """Set read and/or starred on existing articles for one user; returns how many articles exist."""
+        """Set read and/or starred on existing articles for one user, in bulk; returns how many exist."""
         changes = {name: value for name, value in (("read", read), ("starred", starred)) if value is not None}
-        with explain_errors(self.engine), self.engine.begin() as conn:
-            found = [
-                row.id
-                for row in conn.execute(select(articles.c.id).where(articles.c.id.in_(set(article_ids))))
-            ]
-            for article_id in found:
-                self._upsert_state(conn, user_id, article_id, changes)
-        return len(found)
-
-    def _upsert_state(
-        self, conn: Connection, user_id: int, article_id: int, changes: dict[str, bool]
-    ) -> None:
-        where = and_(article_states.c.user_id == user_id, article_states.c.article_id == article_id)
         now = utcnow()
-        if conn.execute(update(article_states).where(where).values(updated=now, **changes)).rowcount:
-            return
-        values = {"read": False, "starred": False, **changes}
-        conn.execute(
-            insert(article_states).values(user_id=user_id, article_id=article_id, updated=now, **values)
-        )
+        found = 0
+        with explain_errors(self.engine), self.engine.begin() as conn:
+            for batch in chunks(list(dict.fromkeys(article_ids)), STATE_BATCH):
+                existing = [
+                    int(row.id) for row in conn.execute(select(articles.c.id).where(articles.c.id.in_(batch)))
+                ]
+                found += len(existing)
+                if changes and existing:
+                    _upsert_states(conn, user_id, existing, changes, now)
+        return found
 
     def article_state(self, user_id: int, article_id: int) -> tuple[bool, bool]:
         """(read, starred) of one article for one user."""
@@ -432,3 +425,19 @@ class AccountStore:
                 )
                 for r in conn.execute(query)
             ]
+
+
+def _upsert_states(
+    conn: Connection, user_id: int, batch: Sequence[int], changes: dict[str, bool], now: datetime
+) -> None:
+    """Update the user's state rows of ``batch`` and insert the missing ones (unset marks False)."""
+    mine = and_(article_states.c.user_id == user_id, article_states.c.article_id.in_(batch))
+    conn.execute(update(article_states).where(mine).values(updated=now, **changes))
+    present = {int(row.article_id) for row in conn.execute(select(article_states.c.article_id).where(mine))}
+    missing = [i for i in batch if i not in present]
+    if missing:
+        values = {"read": False, "starred": False, **changes}
+        conn.execute(
+            insert(article_states),
+            [{"user_id": user_id, "article_id": i, "updated": now, **values} for i in missing],
+        )

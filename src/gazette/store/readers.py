@@ -26,9 +26,9 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.engine import Connection
 
 from gazette.models import Role, User
+from gazette.store.accounts import AccountStore
 from gazette.store.db import explain_errors
 from gazette.store.schema import (
     ARTICLE_TIME,
@@ -165,7 +165,7 @@ def _unread_of(user_id: int, pairs: Any) -> Any:
     )
 
 
-class ReaderStore:
+class ReaderStore(AccountStore):
     """Reader-app queries: credentials, subscriptions with folders, streams and item states."""
 
     engine: Engine
@@ -524,48 +524,13 @@ class ReaderStore:
                 ]
         return found
 
-    def set_states(
-        self,
-        user_id: int,
-        article_ids: Sequence[int],
-        *,
-        read: bool | None = None,
-        starred: bool | None = None,
-    ) -> int:
-        """Set marks on existing articles in bulk; returns how many of the ids exist."""
-        changes = {name: value for name, value in (("read", read), ("starred", starred)) if value is not None}
-        found = self.existing_ids(article_ids)
-        if not changes or not found:
-            return len(found)
-        now = utcnow()
-        with explain_errors(self.engine), self.engine.begin() as conn:
-            for batch in chunks(found, BATCH):
-                self._upsert_states(conn, user_id, batch, changes, now)
-        return len(found)
-
-    def _upsert_states(
-        self, conn: Connection, user_id: int, batch: Sequence[int], changes: dict[str, bool], now: datetime
-    ) -> None:
-        mine = and_(article_states.c.user_id == user_id, article_states.c.article_id.in_(batch))
-        conn.execute(update(article_states).where(mine).values(updated=now, **changes))
-        present = {
-            int(row.article_id) for row in conn.execute(select(article_states.c.article_id).where(mine))
-        }
-        missing = [i for i in batch if i not in present]
-        if missing:
-            values = {"read": False, "starred": False, **changes}
-            conn.execute(
-                insert(article_states),
-                [{"user_id": user_id, "article_id": i, "updated": now, **values} for i in missing],
-            )
-
     def mark_stream_read(self, user_id: int, stream: Stream, older_than: datetime | None = None) -> int:
         """Mark every unread article of a stream read (those before ``older_than`` when given)."""
         chosen = StreamFilter(exclude=("read",), older_than=older_than)
         query = select(articles.c.id).where(self._stream_query(user_id, stream, chosen))
         with explain_errors(self.engine), self.engine.connect() as conn:
             ids = [int(row.id) for row in conn.execute(query)]
-        return self.set_states(user_id, ids, read=True)
+        return self.set_article_state(user_id, ids, read=True)
 
     def state_ids(self, user_id: int, state: StateName, limit: int = 100_000) -> list[int]:
         """Ids of the user's subscribed articles in ``state`` (starred: any article), newest first."""

@@ -143,7 +143,7 @@ def _mark(readers: ReaderStore, user_id: int, fields: dict[str, str]) -> None:
         )
     if kind == "item":
         if target > 0:
-            readers.set_states(user_id, [target], **MARKS[action])
+            readers.set_article_state(user_id, [target], **MARKS[action])
         return
     if action != "read":
         raise HTTPException(status_code=400, detail="feeds and groups can only be marked read")

@@ -559,7 +559,7 @@ async def edit_tag(request: Request) -> Response:
                 changes[state] = on
     added, removed = _item_labels(caller.params.getall("a")), _item_labels(caller.params.getall("r"))
     if ids and changes:
-        caller.readers.set_states(caller.user_id, ids, **changes)
+        caller.readers.set_article_state(caller.user_id, ids, **changes)
     if ids and (added or removed):
         caller.readers.set_labels(caller.user_id, ids, add=added, remove=removed)
     return _ok()

@@ -666,7 +666,8 @@ class StoryIndex:
         Their articles leave the near-duplicate index and the related-article pool too.
         The matrices are compacted, so the next snapshot shrinks accordingly.
         """
-        quiet = [story for story in self._stories.values() if self._is_quiet(story, self._horizon(now))]
+        horizon = self._horizon(now)
+        quiet = [story for story in self._stories.values() if self._is_quiet(story, horizon)]
         for story in quiet:
             for member in story.members:
                 del self._articles[member]

@@ -142,11 +142,9 @@ def place_in_stories(store: Store, article_ids: Sequence[int]) -> int:
 
 def unplaced_ids(store: Store, article_ids: Sequence[int]) -> list[int]:
     """The ids of articles not in a story yet (a redelivered task must not place one twice)."""
-    return [
-        article_id
-        for article_id in article_ids
-        if (article := store.get_article(article_id)) is not None and article.story_id is None
-    ]
+    briefs = store.briefs_by_id(article_ids)
+    unplaced = {article_id for article_id, brief in briefs.items() if brief.story_id is None}
+    return [article_id for article_id in article_ids if article_id in unplaced]
 
 
 @task("gazette.cluster_pending")

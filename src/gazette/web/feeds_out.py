@@ -22,6 +22,8 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from gazette.web.render import iso_time
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 ATOM = f"{{{ATOM_NS}}}"
@@ -82,7 +84,8 @@ def utc(when: datetime) -> datetime:
 
 
 def rfc3339(when: datetime) -> str:
-    return utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC; a naive time is taken as UTC."""
+    return iso_time(utc(when))
 
 
 def rfc822(when: datetime) -> str:

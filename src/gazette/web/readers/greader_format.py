@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from gazette.store.readers import ReaderFeed, ReaderItem, StateName, Stream
+from gazette.web.feeds_out import rfc3339, xml_text
 
 ITEM_PREFIX = "tag:google.com,2005:reader/item/"
 STATE_PREFIX = "user/-/state/com.google/"
@@ -18,7 +19,6 @@ STARRED = STATE_PREFIX + "starred"
 KEPT_UNREAD = STATE_PREFIX + "kept-unread"
 MAX_ID = 2**63 - 1
 _USER_PART = re.compile(r"^user/[^/]*/")
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 STATE_NAMES: dict[str, StateName] = {"read": "read", "starred": "starred", "kept-unread": "unread"}
 
 
@@ -142,15 +142,6 @@ def item_json(item: ReaderItem, feed: ReaderFeed | None) -> dict[str, Any]:
     }
 
 
-def xml_text(value: str) -> str:
-    """``value`` without the characters XML 1.0 cannot hold (control characters, lone surrogates)."""
-    return _NOT_XML.sub("", value)
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def atom_document(
     stream_id: str,
     title: str,
@@ -166,7 +157,7 @@ def atom_document(
     root = etree.Element(f"{{{atom}}}feed", nsmap={None: atom, "gr": gr})
     etree.SubElement(root, f"{{{atom}}}id").text = f"tag:google.com,2005:reader/{stream_id}"
     etree.SubElement(root, f"{{{atom}}}title").text = xml_text(title)
-    etree.SubElement(root, f"{{{atom}}}updated").text = _iso(datetime.now(UTC))
+    etree.SubElement(root, f"{{{atom}}}updated").text = rfc3339(datetime.now(UTC))
     if continuation is not None:
         etree.SubElement(root, f"{{{gr}}}continuation").text = continuation
     for item in items:
@@ -187,8 +178,8 @@ def atom_document(
                 label="fresh",
             )
         etree.SubElement(entry, f"{{{atom}}}title", type="html").text = xml_text(item.title)
-        etree.SubElement(entry, f"{{{atom}}}published").text = _iso(item.when)
-        etree.SubElement(entry, f"{{{atom}}}updated").text = _iso(item.when)
+        etree.SubElement(entry, f"{{{atom}}}published").text = rfc3339(item.when)
+        etree.SubElement(entry, f"{{{atom}}}updated").text = rfc3339(item.when)
         etree.SubElement(entry, f"{{{atom}}}link", rel="alternate", href=xml_text(item.url), type="text/html")
         etree.SubElement(entry, f"{{{atom}}}content", type="html").text = xml_text(item_content(item))
         if item.author:
